@@ -339,3 +339,15 @@ func saintKey(key string) string {
 	}
 	return strings.Join(words, " ")
 }
+
+// CountriesOf returns the countries the region with the code serves, sorted by code; every country when
+// region is empty.
+func CountriesOf(region string) []*Country {
+	var out []*Country
+	for _, c := range countries().list {
+		if region == "" || c.Region == region {
+			out = append(out, &c)
+		}
+	}
+	return out
+}

@@ -35,7 +35,7 @@ type OfficeDistance struct {
 
 // NearestOffices returns up to n offices with a known location, nearest to the point first. ICLEI has tens of
 // offices, so every one is measured.
-func (s *Snapshot) NearestOffices(latitude, longitude float64, n int) ([]OfficeDistance, error) {
+func (s *Snapshot) NearestOffices(latitude, longitude float64, n int) ([]*OfficeDistance, error) {
 	if err := CheckCoordinates("", latitude, longitude); err != nil {
 		return nil, err
 	}
@@ -45,16 +45,16 @@ func (s *Snapshot) NearestOffices(latitude, longitude float64, n int) ([]OfficeD
 	return s.nearestOffices(latitude, longitude, n, func(*Office) bool { return true }), nil
 }
 
-func (s *Snapshot) nearestOffices(latitude, longitude float64, n int, keep func(*Office) bool) []OfficeDistance {
-	var ds []OfficeDistance
+func (s *Snapshot) nearestOffices(latitude, longitude float64, n int, keep func(*Office) bool) []*OfficeDistance {
+	var ds []*OfficeDistance
 	for i := range s.offices.items {
 		o := &s.offices.items[i]
 		if o.Location == nil || !keep(o) {
 			continue
 		}
-		ds = append(ds, OfficeDistance{Office: o, DistanceKm: DistanceKm(latitude, longitude, o.Location.Latitude, o.Location.Longitude)})
+		ds = append(ds, &OfficeDistance{Office: o, DistanceKm: DistanceKm(latitude, longitude, o.Location.Latitude, o.Location.Longitude)})
 	}
-	slices.SortStableFunc(ds, func(a, b OfficeDistance) int {
+	slices.SortStableFunc(ds, func(a, b *OfficeDistance) int {
 		switch {
 		case a.DistanceKm < b.DistanceKm:
 			return -1
@@ -75,7 +75,7 @@ func (s *Snapshot) NearestOffice(c *City) *OfficeDistance {
 	if len(ds) == 0 {
 		return nil
 	}
-	return &ds[0]
+	return ds[0]
 }
 
 // Service is whom a local government in a country deals with: the ICLEI region that serves the country, that

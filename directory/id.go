@@ -90,6 +90,25 @@ func nodeOf[T any](p *T) any {
 	return p
 }
 
+// MaxNodes bounds how many IDs one nodes query may name.
+const MaxNodes = 100
+
+// Nodes returns the records the global IDs name, nil where there is none.
+func (s *Snapshot) Nodes(ids []string) ([]any, error) {
+	if len(ids) > MaxNodes {
+		return nil, Invalid("ids", "ask for at most %d IDs at once, got %d", MaxNodes, len(ids))
+	}
+	nodes := make([]any, len(ids))
+	for i, id := range ids {
+		n, err := s.Node(id)
+		if err != nil {
+			return nil, err
+		}
+		nodes[i] = n
+	}
+	return nodes, nil
+}
+
 // Membership returns the membership with the key "city/id", or nil.
 func (s *Snapshot) Membership(key string) *Membership {
 	cityKey, id, _ := strings.Cut(key, "/")

@@ -1,0 +1,103 @@
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/graph/model"
+)
+
+type snapshotKey struct{}
+
+// WithSnapshot returns ctx carrying the snapshot one operation reads from, so that every resolver of the
+// operation sees the same revision even if the read model reloads meanwhile.
+func WithSnapshot(ctx context.Context, s *directory.Snapshot) context.Context {
+	return context.WithValue(ctx, snapshotKey{}, s)
+}
+
+// snap returns the operation's snapshot. The operation middleware puts one in ctx before any resolver runs and
+// refuses the operation when the read model has none.
+func (r *Resolver) snap(ctx context.Context) *directory.Snapshot {
+	if s, ok := ctx.Value(snapshotKey{}).(*directory.Snapshot); ok {
+		return s
+	}
+	return r.ReadModel.Snapshot()
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optionalInt(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
+
+func pageArgs(first *int, after *string, last *int, before *string) directory.PageArgs {
+	return directory.PageArgs{First: first, After: after, Last: last, Before: before}
+}
+
+func orderOf(o *directory.Order) directory.Order {
+	if o == nil {
+		return directory.Order{}
+	}
+	return *o
+}
+
+func valueOf[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// institutions resolves institution references, leaving out any that no longer resolve.
+func institutions(s *directory.Snapshot, refs []directory.InstitutionRef) []model.Institution {
+	out := make([]model.Institution, 0, len(refs))
+	for _, ref := range refs {
+		if x := s.Institution(ref); x != nil {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func country(code string) *directory.Country {
+	if c, ok := directory.LookupCountry(code); ok {
+		return &c
+	}
+	return nil
+}
+
+// searchType converts between the schema's SEARCH_TYPE names and the domain's record kinds.
+func searchType(kind string) string { return strings.ToUpper(kind) }
+
+func searchKinds(types []string) []string {
+	kinds := make([]string, 0, len(types))
+	for _, t := range types {
+		for _, k := range directory.SearchTypes {
+			if strings.ToUpper(k) == t {
+				kinds = append(kinds, k)
+			}
+		}
+	}
+	return kinds
+}
+
+func nodes(records []any, err error) ([]model.Node, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Node, len(records))
+	for i, r := range records {
+		out[i] = r
+	}
+	return out, nil
+}

@@ -1,0 +1,65 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/iclei/directory/directory"
+)
+
+// internalMessage is all a client learns of an internal error.
+const internalMessage = "internal error; it has been logged"
+
+// ErrorPresenter returns the one place that turns errors into what clients see. A domain error shows its
+// message, its code in extensions.code and, for invalid input, the field and the valid choices. Parse and
+// validation errors keep the codes gqlgen gives them. Anything else is logged with its detail and shown only as
+// an internal error, so no database or Go error text reaches a client.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var (
+			gerr *gqlerror.Error
+			derr *directory.Error
+		)
+		path := graphql.GetPath(ctx)
+		switch {
+		case errors.As(err, &derr):
+			out := &gqlerror.Error{Message: derr.Message, Path: path, Extensions: map[string]any{"code": string(derr.Code)}}
+			if errors.As(err, &gerr) {
+				out.Path, out.Locations = gerr.Path, gerr.Locations
+			}
+			if derr.Field != "" {
+				out.Extensions["field"] = derr.Field
+			}
+			if len(derr.Choices) > 0 {
+				out.Extensions["validChoices"] = derr.Choices
+			}
+			if derr.Code == directory.CodeInternal || derr.Err != nil {
+				log.ErrorContext(ctx, "request failed", "code", derr.Code, "path", path.String(), "err", err)
+			}
+			return out
+		case errors.As(err, &gerr) && gerr.Err == nil && gerr.Extensions["code"] != nil:
+			// Parse and validation errors: their messages describe the client's query.
+			return gerr
+		}
+		log.ErrorContext(ctx, "internal error", "path", path.String(), "err", err)
+		out := &gqlerror.Error{Message: internalMessage, Path: path, Extensions: map[string]any{"code": string(directory.CodeInternal)}}
+		if errors.As(err, &gerr) {
+			out.Path, out.Locations = gerr.Path, gerr.Locations
+		}
+		return out
+	}
+}
+
+// Recover turns a panic in a resolver into an internal error; the presenter logs it.
+func Recover(ctx context.Context, p any) error {
+	return &directory.Error{Code: directory.CodeInternal, Message: internalMessage, Err: panicError{p}}
+}
+
+type panicError struct{ value any }
+
+func (p panicError) Error() string { return fmt.Sprint("panic: ", p.value) }

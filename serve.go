@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/cors"
+
+	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/graph"
+	"github.com/iclei/directory/mongodb"
+	"github.com/iclei/directory/playground"
+	"github.com/iclei/directory/seed"
+)
+
+// uriFile is where a server with an embedded database writes its connection string, so that the seed command
+// can reach that database while the server owns it.
+const uriFile = "mongodb.uri"
+
+// database is the connected store and what it takes to release it.
+type database struct {
+	store    *mongodb.Store
+	embedded *mongodb.Embedded
+	uriPath  string
+}
+
+// openDatabase connects to MONGODB_URI, or starts the embedded database in DATA_DIR. When reuse is set and a
+// server already runs the embedded database in DATA_DIR, it connects to that one instead.
+func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, reuse bool) (*database, error) {
+	uri := cfg.MongoURI
+	db := &database{}
+	if uri == "" && reuse {
+		if b, err := os.ReadFile(filepath.Join(cfg.DataDir, uriFile)); err == nil {
+			uri = strings.TrimSpace(string(b))
+			log.Info("using the database of the server running on " + cfg.DataDir)
+		}
+	}
+	if uri == "" {
+		if b, err := os.ReadFile(filepath.Join(cfg.DataDir, uriFile)); err == nil && reachable(ctx, strings.TrimSpace(string(b))) {
+			return nil, fmt.Errorf("another server is using the embedded database in %s; stop it or choose another DATA_DIR", cfg.DataDir)
+		}
+		e, err := mongodb.StartEmbedded(ctx, cfg.DataDir, embeddedLogger(cfg, log))
+		if err != nil {
+			return nil, err
+		}
+		db.embedded, uri = e, e.URI
+		db.uriPath = filepath.Join(cfg.DataDir, uriFile)
+		if err := os.WriteFile(db.uriPath, []byte(uri+"\n"), 0o600); err != nil {
+			_ = e.Stop()
+			return nil, fmt.Errorf("write %s: %w", db.uriPath, err)
+		}
+		log.Info("embedded FerretDB started", "dataDir", cfg.DataDir)
+	}
+	store, err := mongodb.Connect(ctx, mongodb.Config{URI: uri, Database: cfg.MongoDatabase,
+		ConnectTimeout: cfg.ConnectTimeout, OperationTimeout: cfg.OperationTimeout}, log)
+	if err != nil {
+		db.close(ctx, log)
+		return nil, err
+	}
+	db.store = store
+	if err := store.EnsureIndexes(ctx); err != nil {
+		db.close(ctx, log)
+		return nil, err
+	}
+	return db, nil
+}
+
+// reachable reports whether a database answers at uri.
+func reachable(ctx context.Context, uri string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s, err := mongodb.Connect(ctx, mongodb.Config{URI: uri, Database: "admin", ConnectTimeout: time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return false
+	}
+	_ = s.Close(ctx)
+	return true
+}
+
+func (db *database) close(ctx context.Context, log *slog.Logger) {
+	ctx = context.WithoutCancel(ctx)
+	if db.store != nil {
+		if err := db.store.Close(ctx); err != nil {
+			log.Warn("close database connection", "err", err)
+		}
+	}
+	if db.embedded != nil {
+		if db.uriPath != "" {
+			_ = os.Remove(db.uriPath)
+		}
+		if err := db.embedded.Stop(); err != nil {
+			log.Warn("stop embedded FerretDB", "err", err)
+		}
+	}
+}
+
+func embeddedLogger(cfg *config, log *slog.Logger) *slog.Logger {
+	var level slog.Level
+	if cfg.EmbeddedLogLevel == "off" || level.UnmarshalText([]byte(cfg.EmbeddedLogLevel)) != nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(levelFilter{Handler: log.With("component", "ferretdb").Handler(), level: level})
+}
+
+// levelFilter passes records at or above level.
+type levelFilter struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.level && f.Handler.Enabled(ctx, l)
+}
+
+func (f levelFilter) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelFilter{Handler: f.Handler.WithAttrs(as), level: f.level}
+}
+
+func (f levelFilter) WithGroup(name string) slog.Handler {
+	return levelFilter{Handler: f.Handler.WithGroup(name), level: f.level}
+}
+
+// seedDatabase writes the seed data and logs what changed.
+func seedDatabase(ctx context.Context, store *mongodb.Store, log *slog.Logger) (*mongodb.SeedReport, error) {
+	data, _, err := seed.Build()
+	if err != nil {
+		return nil, fmt.Errorf("build seed data: %w", err)
+	}
+	r, err := store.Seed(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("seeded", "inserted", r.Inserted, "updated", r.Updated, "unchanged", r.Unchanged, "kept", len(r.Kept), "revision", r.Revision)
+	for _, k := range r.Kept {
+		log.Info("kept a record users have edited since it was seeded", "record", k)
+	}
+	return r, nil
+}
+
+func seedCommand(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	db, err := openDatabase(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, log)
+	r, err := seedDatabase(ctx, db.store, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded: %d inserted, %d updated, %d unchanged, %d kept as edited; revision %d\n",
+		r.Inserted, r.Updated, r.Unchanged, len(r.Kept), r.Revision)
+	return nil
+}
+
+func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	db, err := openDatabase(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, log)
+
+	switch rev, err := db.store.Revision(ctx); {
+	case err != nil:
+		return err
+	case cfg.Seed == "always" || cfg.Seed == "auto" && rev == 0:
+		if _, err := seedDatabase(ctx, db.store, log); err != nil {
+			return err
+		}
+	}
+
+	rm := directory.NewReadModel(db.store, log)
+	if err := rm.Refresh(ctx); err != nil {
+		return fmt.Errorf("load the directory: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           newHTTPHandler(cfg, log, rm, db.store),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	var wg sync.WaitGroup
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	wg.Go(func() { rm.Poll(pollCtx, cfg.PollInterval) })
+	defer func() {
+		stopPolling()
+		wg.Wait()
+	}()
+
+	fmt.Fprintf(stdout, "ICLEI Directory listening on %s\n  playground: %s/\n  GraphQL:    %s/graphql\n",
+		baseURL(ln.Addr()), baseURL(ln.Addr()), baseURL(ln.Addr()))
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// baseURL is the URL a user on this machine opens for a listener's address.
+func baseURL(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// newHTTPHandler routes the server's endpoints.
+func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, store *mongodb.Store) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.NewHandler(rm, graph.Options{
+		Introspection: cfg.Introspection, QueryCacheSize: cfg.QueryCacheSize, Log: log,
+	}))
+	playground.Register(mux, playground.Options{Title: "ICLEI Directory", Endpoint: "/graphql", Tabs: exampleTabs})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		switch {
+		case rm.Snapshot() == nil:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "directory not loaded\n")
+		case store.Ping(ctx) != nil:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "database unreachable\n")
+		default:
+			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
+		}
+	})
+	c := cors.New(cors.Options{
+		AllowedOrigins: cfg.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match"},
+		ExposedHeaders: []string{"ETag", "X-Request-Id"},
+		MaxAge:         600,
+	})
+	return c.Handler(mux)
+}
