@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// update rewrites golden files instead of comparing with them.
+var update = flag.Bool("update", false, "rewrite golden files and generated artifacts")
+
+// testServer is the directory server started by a test through run, on port 0, with its own database.
+type testServer struct {
+	URL      string
+	DataDir  string
+	MongoURI string
+	Database string
+	stdout   *lockedBuffer
+	stderr   *lockedBuffer
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// databaseName names a test's database after the test.
+func databaseName(t *testing.T) string {
+	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
+	return "t_" + name[:min(len(name), 50)]
+}
+
+// startServer runs the server with env on top of a test configuration: port 0, a fresh data folder, and a
+// database named after the test. With TEST_MONGODB_URI set, it uses that MongoDB instead of the embedded
+// database and drops the test's database afterwards.
+func startServer(t *testing.T, env map[string]string) *testServer {
+	t.Helper()
+	// A short folder keeps the embedded database's Unix socket path within the OS limit.
+	dir, err := os.MkdirTemp("", "icleidir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	vars := map[string]string{
+		"PORT": "0", "DATA_DIR": dir, "MONGODB_DATABASE": databaseName(t), "POLL_INTERVAL": "100ms",
+		"LOG_LEVEL": "warn", "MONGODB_URI": os.Getenv("TEST_MONGODB_URI"),
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	s := &testServer{DataDir: dir, Database: vars["MONGODB_DATABASE"], stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() {
+		s.done <- run(ctx, []string{"directory"}, func(k string) string { return vars[k] }, s.stdout, s.stderr)
+	}()
+	t.Cleanup(func() { s.stop(t) })
+
+	deadline := time.Now().Add(60 * time.Second)
+	for s.URL == "" {
+		if m := listening.FindStringSubmatch(s.stdout.String()); m != nil {
+			s.URL = m[1]
+			break
+		}
+		select {
+		case err := <-s.done:
+			s.done <- err
+			t.Fatalf("server exited before listening: %v\nstderr:\n%s", err, s.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start; stderr:\n%s", s.stderr.String())
+		}
+	}
+	for {
+		resp, err := http.Get(s.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not healthy: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.MongoURI = vars["MONGODB_URI"]
+	if s.MongoURI == "" {
+		b, err := os.ReadFile(filepath.Join(dir, uriFile))
+		if err != nil {
+			t.Fatalf("read the embedded database's URI: %v", err)
+		}
+		s.MongoURI = strings.TrimSpace(string(b))
+	}
+	return s
+}
+
+// stop shuts the server down and checks that it stopped cleanly.
+func (s *testServer) stop(t *testing.T) {
+	t.Helper()
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("server stopped with error: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("server did not stop within 30s")
+	}
+	if os.Getenv("TEST_MONGODB_URI") != "" && s.MongoURI == os.Getenv("TEST_MONGODB_URI") {
+		dropDatabase(t, s.MongoURI, s.Database)
+	}
+}
+
+// gqlResponse is a GraphQL response.
+type gqlResponse struct {
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
+	Status     int             `json:"-"`
+	Header     http.Header     `json:"-"`
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns the error's extensions.code.
+func (e gqlError) Code() string {
+	c, _ := e.Extensions["code"].(string)
+	return c
+}
+
+// request is a GraphQL request; Token, if set, is sent as a bearer token.
+type request struct {
+	Query     string         `json:"query"`
+	Variables map[string]any `json:"variables,omitempty"`
+	Token     string         `json:"-"`
+}
+
+// do posts a GraphQL request and decodes the response.
+func (s *testServer) do(t *testing.T, req request) *gqlResponse {
+	t.Helper()
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hreq, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if req.Token != "" {
+		hreq.Header.Set("Authorization", "Bearer "+req.Token)
+	}
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r gqlResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("response is not JSON (status %d): %s", resp.StatusCode, raw)
+	}
+	r.Status, r.Header = resp.StatusCode, resp.Header
+	return &r
+}
+
+// query runs a query that must succeed and decodes its data into out.
+func (s *testServer) query(t *testing.T, query string, vars map[string]any, out any) {
+	t.Helper()
+	r := s.do(t, request{Query: query, Variables: vars})
+	if len(r.Errors) > 0 {
+		t.Fatalf("query failed: %+v\nquery: %s", r.Errors, query)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatalf("decode data: %v\n%s", err, r.Data)
+		}
+	}
+}
+
+// queryError runs a query that must fail with one error of the code, and returns that error.
+func (s *testServer) queryError(t *testing.T, req request, code string) gqlError {
+	t.Helper()
+	r := s.do(t, req)
+	if len(r.Errors) == 0 {
+		t.Fatalf("want a %s error, got data %s", code, r.Data)
+	}
+	if got := r.Errors[0].Code(); got != code {
+		t.Fatalf("want a %s error, got %s: %s", code, got, r.Errors[0].Message)
+	}
+	return r.Errors[0]
+}
+
+// eventually retries check until it passes or the timeout runs out.
+func eventually(t *testing.T, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %v", timeout, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if code == 0 && os.Getenv("TEST_MONGODB_URI") == "" {
+		fmt.Fprintln(os.Stderr, "integration tests ran on the embedded FerretDB; set TEST_MONGODB_URI to run them on MongoDB")
+	}
+	os.Exit(code)
+}
