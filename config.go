@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iclei/directory/httpcache"
+	"github.com/iclei/directory/requestlog"
 )
 
 // config is the server's configuration, read from the environment and then from flags.
@@ -28,10 +33,34 @@ type config struct {
 	Introspection    bool
 	QueryCacheSize   int
 	ShutdownTimeout  time.Duration
+
+	// PersistedQueryCacheSize is how many automatic persisted queries are kept; 0 turns them off.
+	PersistedQueryCacheSize int
+	// CacheControl is the Cache-Control of cacheable GET responses: GraphQL queries, exports, the schema.
+	CacheControl string
+	// PublicURL is the server's public base URL, for links in exports; empty derives it from each request.
+	PublicURL string
+
+	JWTSecret   string
+	JWTIssuer   string
+	JWTAudience string
+
+	MaxDepth         int
+	MaxComplexity    int
+	MaxAliases       int
+	MaxTokens        int
+	FieldSuggestions bool
+	RequestTimeout   time.Duration
+	RateLimit        int
+	ApplicationLimit int
+	TrustedProxies   []netip.Prefix
 }
 
 // loadConfig reads the configuration: each setting from its environment variable, then from its flag.
-func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+// commandFlags adds a command's own flags to its flag set.
+type commandFlags func(fs *flag.FlagSet)
+
+func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer, extra commandFlags) (*config, error) {
 	env := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -56,6 +85,24 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	introspection := fs.String("introspection", env("GRAPHQL_INTROSPECTION", "true"), "allow schema introspection (env GRAPHQL_INTROSPECTION)")
 	queryCache := fs.String("query-cache-size", env("GRAPHQL_QUERY_CACHE_SIZE", "1000"), "parsed queries kept in memory (env GRAPHQL_QUERY_CACHE_SIZE)")
 	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "10s"), "time to finish requests on shutdown (env SHUTDOWN_TIMEOUT)")
+	apqCache := fs.String("apq-cache-size", env("GRAPHQL_APQ_CACHE_SIZE", "1000"), "automatic persisted queries kept in memory; 0 turns them off (env GRAPHQL_APQ_CACHE_SIZE)")
+	cacheControl := fs.String("http-cache-control", env("HTTP_CACHE_CONTROL", httpcache.DefaultCacheControl), "Cache-Control of cacheable GET responses (env HTTP_CACHE_CONTROL)")
+	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "public base URL of the server, such as https://directory.example.org, for links in exports; empty uses each request's host (env PUBLIC_URL)")
+	jwtSecret := fs.String("jwt-secret", env("JWT_SECRET", ""), "HS256 secret that signs accepted JWTs, at least 32 bytes; empty accepts no JWTs (env JWT_SECRET)")
+	jwtIssuer := fs.String("jwt-issuer", env("JWT_ISSUER", ""), "required JWT issuer (iss), if set (env JWT_ISSUER)")
+	jwtAudience := fs.String("jwt-audience", env("JWT_AUDIENCE", ""), "required JWT audience (aud), if set (env JWT_AUDIENCE)")
+	maxDepth := fs.String("max-depth", env("GRAPHQL_MAX_DEPTH", "12"), "deepest selection nesting a query may have (env GRAPHQL_MAX_DEPTH)")
+	maxComplexity := fs.String("max-complexity", env("GRAPHQL_MAX_COMPLEXITY", "20000"), "highest complexity a query may have (env GRAPHQL_MAX_COMPLEXITY)")
+	maxAliases := fs.String("max-aliases", env("GRAPHQL_MAX_ALIASES", "30"), "most aliases a query may use (env GRAPHQL_MAX_ALIASES)")
+	maxTokens := fs.String("max-tokens", env("GRAPHQL_MAX_TOKENS", "5000"), "most tokens the parser reads in one query (env GRAPHQL_MAX_TOKENS)")
+	suggestions := fs.String("field-suggestions", env("GRAPHQL_FIELD_SUGGESTIONS", "true"), "suggest field names in validation errors (env GRAPHQL_FIELD_SUGGESTIONS)")
+	requestTimeout := fs.String("request-timeout", env("REQUEST_TIMEOUT", "15s"), "time one request may take (env REQUEST_TIMEOUT)")
+	rateLimit := fs.String("rate-limit", env("RATE_LIMIT_PER_MINUTE", "600"), "requests per minute one client address may make; 0 for no limit (env RATE_LIMIT_PER_MINUTE)")
+	applicationLimit := fs.String("application-limit", env("APPLICATION_LIMIT_PER_HOUR", "5"), "membership applications per hour one client address may submit (env APPLICATION_LIMIT_PER_HOUR)")
+	trustedProxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8 (env TRUSTED_PROXIES)")
+	if extra != nil {
+		extra(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -95,19 +142,51 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		return v
 	}
 	cfg := &config{
-		Addr:             *addr,
-		MongoURI:         *mongoURI,
-		MongoDatabase:    *mongoDB,
-		ConnectTimeout:   duration("MONGODB_CONNECT_TIMEOUT", *connectTimeout),
-		OperationTimeout: duration("MONGODB_TIMEOUT", *opTimeout),
-		DataDir:          *dataDir,
-		EmbeddedLogLevel: oneOf("EMBEDDED_DB_LOG", *embeddedLog, "off", "error", "warn", "info", "debug"),
-		PollInterval:     duration("POLL_INTERVAL", *poll),
-		Seed:             oneOf("SEED", *seed, "auto", "always", "never"),
-		LogFormat:        oneOf("LOG_FORMAT", *logFormat, "text", "json"),
-		Introspection:    boolean("GRAPHQL_INTROSPECTION", *introspection),
-		QueryCacheSize:   integer("GRAPHQL_QUERY_CACHE_SIZE", *queryCache, 1),
-		ShutdownTimeout:  duration("SHUTDOWN_TIMEOUT", *shutdown),
+		Addr:                    *addr,
+		MongoURI:                *mongoURI,
+		MongoDatabase:           *mongoDB,
+		ConnectTimeout:          duration("MONGODB_CONNECT_TIMEOUT", *connectTimeout),
+		OperationTimeout:        duration("MONGODB_TIMEOUT", *opTimeout),
+		DataDir:                 *dataDir,
+		EmbeddedLogLevel:        oneOf("EMBEDDED_DB_LOG", *embeddedLog, "off", "error", "warn", "info", "debug"),
+		PollInterval:            duration("POLL_INTERVAL", *poll),
+		Seed:                    oneOf("SEED", *seed, "auto", "always", "never"),
+		LogFormat:               oneOf("LOG_FORMAT", *logFormat, "text", "json"),
+		Introspection:           boolean("GRAPHQL_INTROSPECTION", *introspection),
+		QueryCacheSize:          integer("GRAPHQL_QUERY_CACHE_SIZE", *queryCache, 1),
+		ShutdownTimeout:         duration("SHUTDOWN_TIMEOUT", *shutdown),
+		PersistedQueryCacheSize: integer("GRAPHQL_APQ_CACHE_SIZE", *apqCache, 0),
+		CacheControl:            *cacheControl,
+		PublicURL:               strings.TrimSuffix(*publicURL, "/"),
+		JWTSecret:               *jwtSecret,
+		JWTIssuer:               *jwtIssuer,
+		JWTAudience:             *jwtAudience,
+		MaxDepth:                integer("GRAPHQL_MAX_DEPTH", *maxDepth, 1),
+		MaxComplexity:           integer("GRAPHQL_MAX_COMPLEXITY", *maxComplexity, 1),
+		MaxAliases:              integer("GRAPHQL_MAX_ALIASES", *maxAliases, 0),
+		MaxTokens:               integer("GRAPHQL_MAX_TOKENS", *maxTokens, 100),
+		FieldSuggestions:        boolean("GRAPHQL_FIELD_SUGGESTIONS", *suggestions),
+		RequestTimeout:          duration("REQUEST_TIMEOUT", *requestTimeout),
+		RateLimit:               integer("RATE_LIMIT_PER_MINUTE", *rateLimit, 0),
+		ApplicationLimit:        integer("APPLICATION_LIMIT_PER_HOUR", *applicationLimit, 1),
+	}
+	for _, c := range strings.Split(*trustedProxies, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", c))
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
+		errs = append(errs, fmt.Errorf("JWT_SECRET: use at least 32 bytes of random data"))
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("PUBLIC_URL: %q is not an http or https URL such as https://directory.example.org", cfg.PublicURL))
+		}
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = ":" + strconv.Itoa(integer("PORT", *port, 0))
@@ -123,10 +202,12 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	return cfg, errors.Join(errs...)
 }
 
+// newLogger returns the server's logger. Records logged with a request's context carry its request ID.
 func newLogger(cfg *config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(requestlog.NewHandler(h))
 }

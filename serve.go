@@ -14,12 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rs/cors"
-
 	"github.com/iclei/directory/directory"
-	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/mongodb"
-	"github.com/iclei/directory/playground"
 	"github.com/iclei/directory/seed"
 )
 
@@ -229,40 +225,4 @@ func baseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-// newHTTPHandler routes the server's endpoints.
-func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, store *mongodb.Store) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(rm, graph.Options{
-		Introspection: cfg.Introspection, QueryCacheSize: cfg.QueryCacheSize, Log: log,
-	}))
-	playground.Register(mux, playground.Options{Title: "ICLEI Directory", Endpoint: "/graphql", Tabs: exampleTabs})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		switch {
-		case rm.Snapshot() == nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "directory not loaded\n")
-		case store.Ping(ctx) != nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "database unreachable\n")
-		default:
-			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
-		}
-	})
-	c := cors.New(cors.Options{
-		AllowedOrigins: cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match"},
-		ExposedHeaders: []string{"ETag", "X-Request-Id"},
-		MaxAge:         600,
-	})
-	return c.Handler(mux)
 }

@@ -6,6 +6,12 @@
 //
 //	directory [serve] [flags]   serve the directory (the default)
 //	directory seed [flags]      seed the database, then exit; a running server picks the change up
+//	directory mint-key -name N -role admin|editor [-regions r1,r2]
+//	                            create an API key and print it once
+//	directory revoke-key -name N
+//	                            revoke the API keys with the name
+//	directory mint-jwt -name SUBJECT -role admin|editor [-regions r1,r2] [-ttl 1h]
+//	                            print a JWT signed with JWT_SECRET, for local testing
 //
 // Configuration comes from the environment and from flags; README.md lists both.
 package main
@@ -35,16 +41,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(rest) > 0 && rest[0] != "" && rest[0][0] != '-' {
 		cmd, rest = rest[0], rest[1:]
 	}
-	cfg, err := loadConfig(cmd, rest, getenv, stderr)
+	var keyArgs keyFlags
+	var extra commandFlags
+	switch cmd {
+	case "serve", "seed":
+	case "mint-key", "revoke-key", "mint-jwt":
+		extra = keyArgs.register(cmd)
+	default:
+		return fmt.Errorf("unknown command %q; the commands are serve, seed, mint-key, revoke-key and mint-jwt", cmd)
+	}
+	cfg, err := loadConfig(cmd, rest, getenv, stderr, extra)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
 	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, log, stdout)
 	case "seed":
 		return seedCommand(ctx, cfg, log, stdout)
+	case "mint-key":
+		return mintKey(ctx, cfg, log, &keyArgs, stdout)
+	case "revoke-key":
+		return revokeKey(ctx, cfg, log, &keyArgs, stdout)
+	case "mint-jwt":
+		return mintJWT(cfg, &keyArgs, stdout)
 	}
-	return fmt.Errorf("unknown command %q; the commands are serve and seed", cmd)
+	return serve(ctx, cfg, log, stdout)
 }

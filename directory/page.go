@@ -145,8 +145,14 @@ func decodeCursor(field, cursor, order string) (*sortKey, error) {
 	if err != nil {
 		return nil, Invalid(field, "%s is not a cursor this directory issued", field)
 	}
-	parts := strings.Split(string(raw), cursorSep)
-	if len(parts) != 4 {
+	// The text may hold the separator itself (the country and region orderings join two fields with it); the
+	// order and the key never do, so the key is what follows the last separator.
+	parts := strings.SplitN(string(raw), cursorSep, 3)
+	if len(parts) != 3 {
+		return nil, Invalid(field, "%s is not a cursor this directory issued", field)
+	}
+	sep := strings.LastIndex(parts[2], cursorSep)
+	if sep < 0 {
 		return nil, Invalid(field, "%s is not a cursor this directory issued", field)
 	}
 	if parts[0] != order {
@@ -156,5 +162,20 @@ func decodeCursor(field, cursor, order string) (*sortKey, error) {
 	if err != nil {
 		return nil, Invalid(field, "%s is not a cursor this directory issued", field)
 	}
-	return &sortKey{num: num, text: parts[2], key: parts[3]}, nil
+	return &sortKey{num: num, text: parts[2][:sep], key: parts[2][sep+len(cursorSep):]}, nil
+}
+
+// pageOf returns a page of items, which are in the connection's order: key must ascend along items and be
+// unique. It pages lists held outside the snapshot, such as membership applications.
+func pageOf[T any](name string, items []T, key func(T) sortKey, args PageArgs) (*Page[T], error) {
+	w, err := args.window(name)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]sortKey, len(items))
+	list := make([]int32, len(items))
+	for i, x := range items {
+		keys[i], list[i] = key(x), int32(i)
+	}
+	return paginate(list, func(i int32) *sortKey { return &keys[i] }, func(i int32) T { return items[i] }, nil, w, true, name), nil
 }

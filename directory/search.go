@@ -3,6 +3,7 @@ package directory
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -174,7 +175,7 @@ func matchRank(m MatchKind) int {
 // of record searched.
 func (s *Snapshot) Search(query string, types []string, p PageArgs) (*Page[*SearchResult], error) {
 	q := Fold(query)
-	if q == "" {
+	if !strings.ContainsFunc(q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {
 		return nil, Invalid("query", "query must contain at least one letter or digit")
 	}
 	if utf8.RuneCountInString(query) > MaxSearchQueryLength {

@@ -3,6 +3,7 @@ package directory
 import (
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -36,28 +37,26 @@ type tableSpec[T any] struct {
 }
 
 func newTable[T any](name string, items []T, spec *tableSpec[T]) *table[T] {
-	slices.SortFunc(items, func(a, b T) int {
-		ka, kb := spec.key(&a), spec.key(&b)
-		switch {
-		case ka < kb:
-			return -1
-		case ka > kb:
-			return 1
-		}
-		return 0
-	})
+	sortByKey(items, spec.key)
 	t := &table[T]{name: name, items: items, byKey: make(map[string]int32, len(items)), spec: spec, orders: map[string]*ordering{}}
 	for i := range items {
 		t.byKey[spec.key(&items[i])] = int32(i)
 	}
 	dimValues := make(map[string][][]string, len(spec.dims))
 	t.dimValues = dimValues
+	// Per dimension, each value's posting list has the same length in every ordering: count once, so that each
+	// list is allocated at its size.
+	counts := make(map[string]map[string]int, len(spec.dims))
 	for dim, values := range spec.dims {
 		vs := make([][]string, len(items))
+		n := map[string]int{}
 		for i := range items {
 			vs[i] = values(&items[i])
+			for _, v := range vs[i] {
+				n[v]++
+			}
 		}
-		dimValues[dim] = vs
+		dimValues[dim], counts[dim] = vs, n
 	}
 	for field, keyOf := range spec.orders {
 		o := &ordering{keys: make([]sortKey, len(items)), all: make([]int32, len(items)), postings: map[string]map[string][]int32{}}
@@ -66,9 +65,12 @@ func newTable[T any](name string, items []T, spec *tableSpec[T]) *table[T] {
 			o.keys[i].key = spec.key(&items[i])
 			o.all[i] = int32(i)
 		}
-		sort.Slice(o.all, func(a, b int) bool { return o.keys[o.all[a]].compare(&o.keys[o.all[b]]) < 0 })
+		slices.SortFunc(o.all, func(a, b int32) int { return o.keys[a].compare(&o.keys[b]) })
 		for dim, vs := range dimValues {
-			p := map[string][]int32{}
+			p := make(map[string][]int32, len(counts[dim]))
+			for v, n := range counts[dim] {
+				p[v] = make([]int32, 0, n)
+			}
 			for _, i := range o.all {
 				for _, v := range vs[i] {
 					p[v] = append(p[v], i)
@@ -79,6 +81,35 @@ func newTable[T any](name string, items []T, spec *tableSpec[T]) *table[T] {
 		t.orders[field] = o
 	}
 	return t
+}
+
+// sortByKey sorts items by key in place. It sorts positions and then moves each record once, as records are
+// large and a comparison of two records by value would copy both.
+func sortByKey[T any](items []T, key func(*T) string) {
+	keys := make([]string, len(items))
+	perm := make([]int32, len(items))
+	for i := range items {
+		keys[i], perm[i] = key(&items[i]), int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+	// items[j] is to receive items[perm[j]]: follow each cycle of the permutation, marking its positions done.
+	for start := range perm {
+		if perm[start] < 0 {
+			continue
+		}
+		first := items[start]
+		j := start
+		for {
+			k := int(perm[j])
+			perm[j] = -1
+			if k == start {
+				items[j] = first
+				break
+			}
+			items[j] = items[k]
+			j = k
+		}
+	}
 }
 
 func (t *table[T]) get(key string) *T {

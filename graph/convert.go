@@ -2,7 +2,10 @@ package graph
 
 import (
 	"context"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"strings"
+	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph/model"
@@ -16,9 +19,14 @@ func WithSnapshot(ctx context.Context, s *directory.Snapshot) context.Context {
 	return context.WithValue(ctx, snapshotKey{}, s)
 }
 
-// snap returns the operation's snapshot. The operation middleware puts one in ctx before any resolver runs and
-// refuses the operation when the read model has none.
+// snap returns the snapshot an operation reads. A query reads the one the operation started with, so that all its
+// fields agree even if the read model reloads meanwhile; a mutation reads the newest, which holds its own writes.
 func (r *Resolver) snap(ctx context.Context) *directory.Snapshot {
+	if graphql.HasOperationContext(ctx) {
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
+			return r.ReadModel.Snapshot()
+		}
+	}
 	if s, ok := ctx.Value(snapshotKey{}).(*directory.Snapshot); ok {
 		return s
 	}
@@ -100,4 +108,30 @@ func nodes(records []any, err error) ([]model.Node, error) {
 		out[i] = r
 	}
 	return out, nil
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// regions returns the regions with the codes.
+func regions(s *directory.Snapshot, codes []string) []*directory.Region {
+	out := make([]*directory.Region, 0, len(codes))
+	for _, c := range codes {
+		if r := s.Region(c); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// deletion reports a deleted record, or the error that prevented its deletion.
+func deletion(kind, key string, err error) (*model.Deletion, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.Deletion{ID: directory.GlobalID(kind, key), Key: key}, nil
 }

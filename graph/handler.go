@@ -1,7 +1,11 @@
 package graph
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"runtime/debug"
 
@@ -9,11 +13,12 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/graph/schema"
+	"github.com/iclei/directory/httpcache"
 )
 
 // Options configure the GraphQL handler.
@@ -22,31 +27,54 @@ type Options struct {
 	Introspection bool
 	// QueryCacheSize is how many parsed and validated queries are kept.
 	QueryCacheSize int
-	Log            *slog.Logger
+	// PersistedQueryCacheSize is how many automatic persisted queries are kept; 0 turns them off.
+	PersistedQueryCacheSize int
+	// CacheControl is the Cache-Control of cacheable GET responses; empty means httpcache.DefaultCacheControl.
+	CacheControl string
+	// Observer, where set, learns the outcome of every request.
+	Observer OperationObserver
+	// Writer is the write path of mutations; Auth authenticates their bearer tokens.
+	Writer *directory.Writer
+	Auth   directory.Authenticator
+	// Limits bound what one request may ask for.
+	Limits Limits
+	Log    *slog.Logger
 }
 
 // NewHandler returns the GraphQL endpoint over the read model.
 func NewHandler(rm *directory.ReadModel, opts Options) *handler.Server {
-	resolver := &Resolver{ReadModel: rm}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auth: opts.Auth, present: ErrorPresenter(opts.Log)}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()}))
+	srv.AddTransport(&httpTransport{
+		rm:           rm,
+		fingerprint:  fingerprint(opts),
+		cacheControl: cmp.Or(opts.CacheControl, httpcache.DefaultCacheControl),
+		observer:     opts.Observer,
+	})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](max(opts.QueryCacheSize, 1)))
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.SetErrorPresenter(ErrorPresenter(opts.Log))
+	if opts.PersistedQueryCacheSize > 0 {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.PersistedQueryCacheSize)})
+	}
+	srv.SetErrorPresenter(resolver.present)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		opts.Log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
 		return Recover(ctx, p)
 	})
 	srv.AroundOperations(resolver.withSnapshot)
+	srv.AroundOperations(resolver.authenticate)
+	applyLimits(srv, opts.Limits)
 	return srv
 }
 
-// withSnapshot gives the operation the read model's current snapshot, or refuses it while there is none.
+// withSnapshot gives the operation a snapshot of the read model: the one the transport picked for the request,
+// or else the current one. It refuses the operation while there is none.
 func (r *Resolver) withSnapshot(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if _, ok := snapshotFrom(ctx); ok {
+		return next(ctx)
+	}
 	s := r.ReadModel.Snapshot()
 	if s == nil {
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
@@ -55,4 +83,23 @@ func (r *Resolver) withSnapshot(ctx context.Context, next graphql.OperationHandl
 		}}})
 	}
 	return next(WithSnapshot(ctx, s))
+}
+
+// fingerprint names what, besides the revision and the request, a response depends on: the schema, the build
+// and the options that change answers. It is part of every entity tag, so that a deployment never answers a
+// conditional request with 304 for a response it would now give differently.
+func fingerprint(opts Options) string {
+	h := sha256.New()
+	sdl, _ := schema.SDL()
+	h.Write(sdl)
+	if info, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprint(h, info.Main.Version)
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				fmt.Fprint(h, s.Key, s.Value)
+			}
+		}
+	}
+	fmt.Fprint(h, "introspection", opts.Introspection)
+	return hex.EncodeToString(h.Sum(nil))
 }

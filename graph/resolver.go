@@ -2,11 +2,19 @@
 // resolvers that call the domain, and the error presenter.
 package graph
 
-//go:generate go run github.com/99designs/gqlgen generate
+//go:generate go tool gqlgen generate
 
-import "github.com/iclei/directory/directory"
+import (
+	"github.com/99designs/gqlgen/graphql"
 
-// Resolver is the root resolver. It reads from the request's snapshot of the read model.
+	"github.com/iclei/directory/directory"
+)
+
+// Resolver is the root resolver. It reads from the request's snapshot of the read model and writes through
+// the Writer.
 type Resolver struct {
 	ReadModel *directory.ReadModel
+	Writer    *directory.Writer
+	Auth      directory.Authenticator
+	present   graphql.ErrorPresenterFunc
 }

@@ -8,14 +8,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Audit actions.
-const (
-	ActionSeed   = "SEED"
-	ActionCreate = "CREATE"
-	ActionUpdate = "UPDATE"
-	ActionDelete = "DELETE"
-)
-
 // auditEntry records one write: who, when, and the record before and after.
 type auditEntry struct {
 	ID      bson.ObjectID `bson:"_id,omitempty"`

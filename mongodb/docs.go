@@ -10,8 +10,8 @@ import (
 // versioned write is an _id equality, which FerretDB serves from its primary key. Field names are spelled out
 // here, apart from the domain types, so that renaming a Go field never renames a stored field.
 
-// stamp is what every versioned document carries besides its content.
-type stamp struct {
+// Stamp is what every versioned document carries besides its content.
+type Stamp struct {
 	Version   int       `bson:"version"`
 	UpdatedAt time.Time `bson:"updatedAt"`
 	UpdatedBy string    `bson:"updatedBy"`
@@ -53,7 +53,7 @@ type regionDoc struct {
 	Name        string        `bson:"name"`
 	Description string        `bson:"description,omitempty"`
 	Provenance  provenanceDoc `bson:"provenance"`
-	stamp       `bson:",inline"`
+	Stamp       `bson:",inline"`
 }
 
 func regionFrom(r *directory.Region) *regionDoc {
@@ -71,7 +71,7 @@ type secretariatDoc struct {
 	Region     string        `bson:"region"`
 	HeadOffice string        `bson:"headOffice"`
 	Provenance provenanceDoc `bson:"provenance"`
-	stamp      `bson:",inline"`
+	Stamp      `bson:",inline"`
 }
 
 func secretariatFrom(x *directory.Secretariat) *secretariatDoc {
@@ -162,14 +162,14 @@ type officeDoc struct {
 	Location      *locationDoc  `bson:"location,omitempty"`
 	Labels        []string      `bson:"labels,omitempty"`
 	Provenance    provenanceDoc `bson:"provenance"`
-	stamp         `bson:",inline"`
+	Stamp         `bson:",inline"`
 }
 
 func officeFrom(x *directory.Office) *officeDoc {
 	return &officeDoc{Key: x.Key, Name: x.Name, Kind: string(x.Kind), Region: x.Region, Secretariat: x.Secretariat,
 		Address: addressFrom(x.Address), PostalAddress: addressFrom(x.PostalAddress), Phone: phoneFrom(x.Phone),
 		Fax: phoneFrom(x.Fax), Email: x.Email, Website: x.Website, Location: locationFrom(x.Location), Labels: x.Labels,
-		Provenance: provenanceFrom(x.Provenance), stamp: stamp{Version: x.Version}}
+		Provenance: provenanceFrom(x.Provenance), Stamp: Stamp{Version: x.Version}}
 }
 
 func (d *officeDoc) toDomain() directory.Office {
@@ -208,13 +208,13 @@ type cityDoc struct {
 	Location    *locationDoc    `bson:"location,omitempty"`
 	Memberships []membershipDoc `bson:"memberships,omitempty"`
 	Provenance  provenanceDoc   `bson:"provenance"`
-	stamp       `bson:",inline"`
+	Stamp       `bson:",inline"`
 }
 
 func cityFrom(x *directory.City) *cityDoc {
 	d := &cityDoc{Key: x.Key, Name: x.Name, Government: x.Government, Kind: string(x.Kind), Country: x.Country,
 		Region: x.Region, Parent: x.Parent, Population: x.Population, Location: locationFrom(x.Location),
-		Provenance: provenanceFrom(x.Provenance), stamp: stamp{Version: x.Version}}
+		Provenance: provenanceFrom(x.Provenance), Stamp: Stamp{Version: x.Version}}
 	for _, n := range x.LocalNames {
 		d.LocalNames = append(d.LocalNames, localNameDoc(n))
 	}
@@ -313,14 +313,14 @@ type programDoc struct {
 	Highlights    []string           `bson:"highlights,omitempty"`
 	Photos        []photoDoc         `bson:"photos,omitempty"`
 	Provenance    provenanceDoc      `bson:"provenance"`
-	stamp         `bson:",inline"`
+	Stamp         `bson:",inline"`
 }
 
 func programFrom(x *directory.Program) *programDoc {
 	d := &programDoc{Key: x.Key, Title: x.Title, Kind: string(x.Kind), Summary: x.Summary, HostCity: x.HostCity,
 		Region: x.Region, StartDate: x.StartDate, EndDate: x.EndDate, Duration: x.Duration,
 		Organizers: institutionsFrom(x.Organizers), Participants: x.Participants, DelegateCount: x.DelegateCount,
-		Topics: x.Topics, Highlights: x.Highlights, Provenance: provenanceFrom(x.Provenance), stamp: stamp{Version: x.Version}}
+		Topics: x.Topics, Highlights: x.Highlights, Provenance: provenanceFrom(x.Provenance), Stamp: Stamp{Version: x.Version}}
 	for _, a := range x.Activities {
 		d.Activities = append(d.Activities, activityDoc{Kind: string(a.Kind), Title: a.Title, Description: a.Description,
 			Date: a.Date, Organizers: institutionsFrom(a.Organizers)})
@@ -367,12 +367,12 @@ type organizationDoc struct {
 	City       string        `bson:"city,omitempty"`
 	Website    string        `bson:"website,omitempty"`
 	Provenance provenanceDoc `bson:"provenance"`
-	stamp      `bson:",inline"`
+	Stamp      `bson:",inline"`
 }
 
 func organizationFrom(x *directory.Organization) *organizationDoc {
 	return &organizationDoc{Key: x.Key, Name: x.Name, ShortName: x.ShortName, Kind: x.Kind, Country: x.Country,
-		City: x.City, Website: x.Website, Provenance: provenanceFrom(x.Provenance), stamp: stamp{Version: x.Version}}
+		City: x.City, Website: x.Website, Provenance: provenanceFrom(x.Provenance), Stamp: Stamp{Version: x.Version}}
 }
 
 func (d *organizationDoc) toDomain() directory.Organization {
@@ -390,11 +390,11 @@ type personDoc struct {
 	Name         string           `bson:"name"`
 	Affiliations []affiliationDoc `bson:"affiliations,omitempty"`
 	Provenance   provenanceDoc    `bson:"provenance"`
-	stamp        `bson:",inline"`
+	Stamp        `bson:",inline"`
 }
 
 func personFrom(x *directory.Person) *personDoc {
-	d := &personDoc{Key: x.Key, Name: x.Name, Provenance: provenanceFrom(x.Provenance), stamp: stamp{Version: x.Version}}
+	d := &personDoc{Key: x.Key, Name: x.Name, Provenance: provenanceFrom(x.Provenance), Stamp: Stamp{Version: x.Version}}
 	for _, a := range x.Affiliations {
 		d.Affiliations = append(d.Affiliations, affiliationDoc{Title: a.Title,
 			Institution: institutionDoc{Kind: string(a.Institution.Kind), Key: a.Institution.Key}})

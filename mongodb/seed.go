@@ -25,10 +25,10 @@ type SeedReport struct {
 	Revision int64
 }
 
-// stamped is a document with a stamp.
-type stamped interface{ stampRef() *stamp }
+// stamped is a document with a Stamp.
+type stamped interface{ stampRef() *Stamp }
 
-func (s *stamp) stampRef() *stamp { return s }
+func (s *Stamp) stampRef() *Stamp { return s }
 
 // Seed writes the seed data. It is idempotent: a record is inserted when missing, rewritten when the seed
 // changed since it was last seeded, and left alone when unchanged or edited by a user since. The revision moves
@@ -77,7 +77,7 @@ func (s *Store) Seed(ctx context.Context, d *directory.Data) (*SeedReport, error
 
 func (s *Store) seedOne(ctx context.Context, col, kind, key string, doc stamped, r *SeedReport) error {
 	st := doc.stampRef()
-	*st = stamp{}
+	*st = Stamp{}
 	raw, err := bson.Marshal(doc)
 	if err != nil {
 		return err
@@ -87,18 +87,18 @@ func (s *Store) seedOne(ctx context.Context, col, kind, key string, doc stamped,
 
 	c := s.db.Collection(col)
 	var existing struct {
-		stamp `bson:",inline"`
+		Stamp `bson:",inline"`
 	}
 	err = c.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&existing)
 	now := s.now().UTC()
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
-		*st = stamp{Version: 1, UpdatedAt: now, UpdatedBy: SeedActor, SeedHash: hash}
+		*st = Stamp{Version: 1, UpdatedAt: now, UpdatedBy: SeedActor, SeedHash: hash}
 		if _, err := c.InsertOne(ctx, doc); err != nil {
 			return err
 		}
 		r.Inserted++
-		return s.audit(ctx, auditEntry{Kind: kind, Key: key, Action: ActionSeed, Actor: SeedActor, At: now, After: doc, Version: 1})
+		return s.audit(ctx, auditEntry{Kind: kind, Key: key, Action: string(directory.ActionSeed), Actor: SeedActor, At: now, After: doc, Version: 1})
 	case err != nil:
 		return err
 	case existing.SeedHash == hash:
@@ -108,7 +108,7 @@ func (s *Store) seedOne(ctx context.Context, col, kind, key string, doc stamped,
 		r.Kept = append(r.Kept, kind+" "+key)
 		return nil
 	}
-	*st = stamp{Version: existing.Version + 1, UpdatedAt: now, UpdatedBy: SeedActor, SeedHash: hash}
+	*st = Stamp{Version: existing.Version + 1, UpdatedAt: now, UpdatedBy: SeedActor, SeedHash: hash}
 	var before bson.Raw
 	err = c.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: key}, {Key: "version", Value: existing.Version}}, doc).Decode(&before)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -120,5 +120,5 @@ func (s *Store) seedOne(ctx context.Context, col, kind, key string, doc stamped,
 		return err
 	}
 	r.Updated++
-	return s.audit(ctx, auditEntry{Kind: kind, Key: key, Action: ActionSeed, Actor: SeedActor, At: now, Before: before, After: doc, Version: st.Version})
+	return s.audit(ctx, auditEntry{Kind: kind, Key: key, Action: string(directory.ActionSeed), Actor: SeedActor, At: now, Before: before, After: doc, Version: st.Version})
 }

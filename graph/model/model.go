@@ -28,4 +28,7 @@ type (
 	PersonEdge             = directory.Edge[*directory.Person]
 	SearchResultConnection = directory.Page[*directory.SearchResult]
 	SearchResultEdge       = directory.Edge[*directory.SearchResult]
+
+	MembershipApplicationConnection = directory.Page[*directory.Application]
+	MembershipApplicationEdge       = directory.Edge[*directory.Application]
 )

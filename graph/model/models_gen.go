@@ -8,12 +8,26 @@ import (
 	"github.com/iclei/directory/directory"
 )
 
+// A deleted record.
+type Deletion struct {
+	// The deleted record's global ID; its audit trail stays readable.
+	ID  string `json:"id"`
+	Key string `json:"key"`
+}
+
 // The snapshot of the directory this server answers from.
 type DirectoryInfo struct {
 	// The revision of the database the snapshot was loaded at. It changes on every write.
 	Revision string            `json:"revision"`
 	LoadedAt time.Time         `json:"loadedAt"`
 	Counts   *directory.Counts `json:"counts"`
+}
+
+// Writes need a bearer token (an API key or a JWT) in the Authorization header, except `applyForMembership`,
+// which anyone may call. Admins may change every record; editors only records of their regions. An update
+// replaces the whole record and names the `version` it read: if someone changed the record since, the update
+// fails with CONFLICT and changes nothing. Every write is recorded in the audit trail.
+type Mutation struct {
 }
 
 type Query struct {

@@ -1,0 +1,111 @@
+package directory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Role is what a principal may do.
+type Role string
+
+const (
+	// RoleAdmin may change every record and review every application.
+	RoleAdmin Role = "admin"
+	// RoleEditor may change the records of its regions and review their applications.
+	RoleEditor Role = "editor"
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleAdmin, RoleEditor}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	// Subject names the caller in the audit trail, such as "apikey:alice" or "jwt:alice@iclei.org".
+	Subject string
+	Role    Role
+	// Regions are the region codes an editor may act on.
+	Regions []string
+}
+
+// Authenticator turns a bearer token into a principal. A token it does not accept is an unauthenticated error.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*Principal, error)
+}
+
+// ErrUnauthenticated is the error for a missing or rejected token.
+func ErrUnauthenticated(reason string) *Error {
+	return Errorf(CodeUnauthenticated, "%s; send an API key or a JWT as \"Authorization: Bearer <token>\"", reason)
+}
+
+// authorize checks that p may write records touching the regions. Admins may write anything; editors only
+// records all of whose regions are theirs (a record that touches no region, such as a person with no
+// affiliation, is open to every editor).
+func authorize(p *Principal, what string, regions ...string) error {
+	if p == nil {
+		return ErrUnauthenticated("writing to the directory needs a token")
+	}
+	switch p.Role {
+	case RoleAdmin:
+		return nil
+	case RoleEditor:
+		for _, r := range regions {
+			if r != "" && !slices.Contains(p.Regions, r) {
+				return Errorf(CodeForbidden, "%s touches the region %q, which is outside your regions (%s)", what, r, strings.Join(p.Regions, ", "))
+			}
+		}
+		return nil
+	}
+	return Errorf(CodeForbidden, "your role %q may not %s", p.Role, what)
+}
+
+// requireAdmin checks that p is an admin.
+func requireAdmin(p *Principal, what string) error {
+	if p == nil {
+		return ErrUnauthenticated(what + " needs a token")
+	}
+	if p.Role != RoleAdmin {
+		return Errorf(CodeForbidden, "only admins may %s", what)
+	}
+	return nil
+}
+
+// APIKey is a stored API key. Only the SHA-256 hash of the key is kept.
+type APIKey struct {
+	Name      string
+	Hash      string
+	Role      Role
+	Regions   []string
+	CreatedAt time.Time
+	Revoked   bool
+}
+
+// Principal returns the principal the key authenticates.
+func (k *APIKey) Principal() *Principal {
+	return &Principal{Subject: "apikey:" + k.Name, Role: k.Role, Regions: k.Regions}
+}
+
+// CheckRole returns an error unless role and regions make a valid grant: an admin, or an editor of one or more
+// known regions.
+func CheckRole(role Role, regions []string) error {
+	switch role {
+	case RoleAdmin:
+		if len(regions) > 0 {
+			return Invalid("regions", "an admin acts on every region; give regions only to editors")
+		}
+		return nil
+	case RoleEditor:
+		if len(regions) == 0 {
+			return Invalid("regions", "an editor needs at least one region, such as east-asia")
+		}
+		for _, r := range regions {
+			if !slices.Contains(RegionCodes, r) {
+				return &Error{Code: CodeInvalidInput, Field: "regions", Choices: RegionCodes,
+					Message: "unknown region " + r + "; valid regions are " + strings.Join(RegionCodes, ", ")}
+			}
+		}
+		return nil
+	}
+	return Invalid("role", "role must be admin or editor, got %q", role)
+}

@@ -1,0 +1,105 @@
+package directory
+
+import (
+	"fmt"
+	"slices"
+)
+
+// secretariatHeadedBy returns the secretariat whose head office is the office with the key, or nil.
+func (s *Snapshot) secretariatHeadedBy(office string) *Secretariat {
+	for i := range s.secretariats.items {
+		if s.secretariats.items[i].HeadOffice == office {
+			return &s.secretariats.items[i]
+		}
+	}
+	return nil
+}
+
+// isAncestor reports whether the city with the key is parent, or one of parent's ancestors: making parent the
+// city's parent would close a loop.
+func (s *Snapshot) isAncestor(key, parent string) bool {
+	for seen := 0; parent != "" && seen <= s.cities.len(); seen++ {
+		if parent == key {
+			return true
+		}
+		c := s.City(parent)
+		if c == nil {
+			return false
+		}
+		parent = c.Parent
+	}
+	return false
+}
+
+// referencesTo describes the first record that refers to the institution, or returns "" when none does.
+func (s *Snapshot) referencesTo(kind InstitutionKind, key string) string {
+	ref := InstitutionRef{Kind: kind, Key: key}
+	for i := range s.programs.items {
+		p := &s.programs.items[i]
+		if slices.Contains(p.Organizers, ref) {
+			return fmt.Sprintf("program %q as an organizer", p.Key)
+		}
+		for _, a := range p.Activities {
+			if slices.Contains(a.Organizers, ref) {
+				return fmt.Sprintf("program %q as an activity organizer", p.Key)
+			}
+		}
+		if kind == InstitutionCity {
+			switch {
+			case p.HostCity == key:
+				return fmt.Sprintf("program %q as its host city", p.Key)
+			case slices.Contains(p.Participants, key):
+				return fmt.Sprintf("program %q as a participant", p.Key)
+			}
+			for _, v := range p.SiteVisits {
+				if v.City == key {
+					return fmt.Sprintf("program %q for the site visit %q", p.Key, v.Name)
+				}
+			}
+		}
+	}
+	for i := range s.people.items {
+		for _, a := range s.people.items[i].Affiliations {
+			if a.Institution == ref {
+				return fmt.Sprintf("person %q as an affiliation", s.people.items[i].Key)
+			}
+		}
+	}
+	if kind == InstitutionCity {
+		for i := range s.cities.items {
+			if s.cities.items[i].Parent == key {
+				return fmt.Sprintf("city %q as its parent", s.cities.items[i].Key)
+			}
+		}
+		for i := range s.organizations.items {
+			if s.organizations.items[i].City == key {
+				return fmt.Sprintf("organization %q as its city", s.organizations.items[i].Key)
+			}
+		}
+	}
+	return ""
+}
+
+// institutionRegion returns the region of a secretariat, organization (by its country) or city.
+func (s *Snapshot) institutionRegion(ref InstitutionRef) string {
+	switch x := s.Institution(ref).(type) {
+	case *Secretariat:
+		return x.Region
+	case *Organization:
+		return countryRegion(x.Country)
+	case *City:
+		return x.Region
+	}
+	return ""
+}
+
+// personRegions returns the regions of a person's affiliations.
+func (s *Snapshot) personRegions(p *Person) []string {
+	var rs []string
+	for _, a := range p.Affiliations {
+		if r := s.institutionRegion(a.Institution); r != "" && !slices.Contains(rs, r) {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}

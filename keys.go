@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/iclei/directory/auth"
+	"github.com/iclei/directory/directory"
+)
+
+// keyFlags are the flags of the key commands.
+type keyFlags struct {
+	name, role, regions string
+	ttl                 time.Duration
+}
+
+func (k *keyFlags) register(cmd string) commandFlags {
+	return func(fs *flag.FlagSet) {
+		fs.StringVar(&k.name, "name", "", "the key's name (for mint-jwt: the subject); it names the caller in the audit trail")
+		if cmd != "revoke-key" {
+			fs.StringVar(&k.role, "role", "", "admin or editor")
+			fs.StringVar(&k.regions, "regions", "", "comma-separated region codes an editor may act on, such as east-asia,europe")
+		}
+		if cmd == "mint-jwt" {
+			fs.DurationVar(&k.ttl, "ttl", time.Hour, "how long the JWT is valid")
+		}
+	}
+}
+
+// grant checks the flags and returns the role and regions they grant.
+func (k *keyFlags) grant() (directory.Role, []string, error) {
+	if strings.TrimSpace(k.name) == "" {
+		return "", nil, errors.New("-name is required")
+	}
+	var regions []string
+	for _, r := range strings.Split(k.regions, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			regions = append(regions, r)
+		}
+	}
+	role := directory.Role(k.role)
+	if err := directory.CheckRole(role, regions); err != nil {
+		return "", nil, fmt.Errorf("-%s: %s", err.(*directory.Error).Field, err.(*directory.Error).Message)
+	}
+	return role, regions, nil
+}
+
+// mintKey creates an API key, stores its hash and prints the key, which is shown only this once.
+func mintKey(ctx context.Context, cfg *config, log *slog.Logger, k *keyFlags, stdout io.Writer) error {
+	role, regions, err := k.grant()
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, log)
+	key, hash := auth.NewAPIKey()
+	if err := db.store.SaveAPIKey(ctx, &directory.APIKey{Name: k.name, Hash: hash, Role: role, Regions: regions, CreatedAt: time.Now()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "API key %q (%s%s); it is shown only now, keep it safe:\n%s\n", k.name, role, scope(regions), key)
+	return nil
+}
+
+func revokeKey(ctx context.Context, cfg *config, log *slog.Logger, k *keyFlags, stdout io.Writer) error {
+	if strings.TrimSpace(k.name) == "" {
+		return errors.New("-name is required")
+	}
+	db, err := openDatabase(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, log)
+	n, err := db.store.RevokeAPIKeys(ctx, k.name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked %d API key(s) named %q; servers stop accepting them within 30 seconds\n", n, k.name)
+	return nil
+}
+
+func mintJWT(cfg *config, k *keyFlags, stdout io.Writer) error {
+	role, regions, err := k.grant()
+	if err != nil {
+		return err
+	}
+	token, err := auth.MintJWT(jwtConfig(cfg), k.name, role, regions, k.ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func jwtConfig(cfg *config) auth.Config {
+	return auth.Config{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+}
+
+func scope(regions []string) string {
+	if len(regions) == 0 {
+		return ""
+	}
+	return " of " + strings.Join(regions, ", ")
+}

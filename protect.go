@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/go-chi/httprate"
+
+	"github.com/iclei/directory/graph"
+)
+
+// protect wraps the API in the protections a public endpoint needs: a request rate limit and a membership
+// application limit per client address, and a deadline for every request.
+func protect(next http.Handler, cfg *config) http.Handler {
+	key := func(r *http.Request) (string, error) {
+		return httprate.CanonicalizeIP(clientIP(r, cfg.TrustedProxies)), nil
+	}
+	applications := httprate.NewRateLimiter(cfg.ApplicationLimit, time.Hour)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, _ := key(r)
+		ctx := graph.WithApplicationThrottle(r.Context(), func() bool { return !applications.OnLimit(w, r, client) })
+		ctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+	if cfg.RateLimit == 0 {
+		return h
+	}
+	return httprate.LimitBy(cfg.RateLimit, time.Minute, key, httprate.WithLimitHandler(tooManyRequests))(h)
+}
+
+// tooManyRequests answers a rate-limited request in the shape of a GraphQL error.
+func tooManyRequests(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = w.Write([]byte(`{"errors":[{"message":"too many requests from your address; slow down and retry after the time in the Retry-After header","extensions":{"code":"RATE_LIMITED"}}]}` + "\n"))
+}
+
+// clientIP returns the address of the client: the connection's peer, or, when that peer is a trusted proxy,
+// the right-most address in X-Forwarded-For that is not itself a trusted proxy. Addresses left of it could be
+// forged by the client, so they are never used.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	isTrusted := func(s string) bool {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		for _, p := range trusted {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(trusted) == 0 || !isTrusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break
+		}
+		if !isTrusted(hop) {
+			return hop
+		}
+	}
+	return host
+}

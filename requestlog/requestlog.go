@@ -1,0 +1,110 @@
+// Package requestlog gives every HTTP request an ID and logs it: the ID is returned in the X-Request-Id
+// response header, attached to every log record made while serving the request, and written with one access-log
+// line per request.
+package requestlog
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+)
+
+// Header is the request and response header that carries the request ID.
+const Header = "X-Request-Id"
+
+// Attr is the name of the log attribute that holds the request ID.
+const Attr = "requestId"
+
+type idKey struct{}
+
+// ID returns the ID of the request ctx belongs to, or "".
+func ID(ctx context.Context) string {
+	id, _ := ctx.Value(idKey{}).(string)
+	return id
+}
+
+// saneID matches incoming request IDs worth keeping: what proxies and tracing systems use (UUIDs, hex and
+// base32 strings, AWS trace IDs), short and free of anything that could garble a log line.
+var saneID = regexp.MustCompile(`^[A-Za-z0-9._:=+/-]{1,128}$`)
+
+// Middleware gives each request an ID, the caller's X-Request-Id when it is sane and a random one otherwise,
+// and logs one line per request once it has been answered.
+func Middleware(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get(Header)
+		if !saneID.MatchString(id) {
+			id = rand.Text()
+		}
+		w.Header().Set(Header, id)
+		r = r.WithContext(context.WithValue(r.Context(), idKey{}, id))
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		route := r.Pattern // set by the ServeMux on the request it was given
+		if route == "" {
+			route = "unmatched"
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("route", route),
+			slog.Int("status", rec.status),
+			slog.Int64("bytes", rec.bytes),
+			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000),
+			slog.String("remote", r.RemoteAddr),
+			slog.String("userAgent", r.UserAgent()),
+		)
+	})
+}
+
+// recorder remembers the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (to flush, or set deadlines).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Handler wraps a slog.Handler so that every record logged with a request's context carries the request's ID.
+type Handler struct {
+	slog.Handler
+}
+
+// NewHandler returns h adding request IDs.
+func NewHandler(h slog.Handler) *Handler { return &Handler{Handler: h} }
+
+func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
+	if id := ID(ctx); id != "" {
+		r = r.Clone()
+		r.AddAttrs(slog.String(Attr, id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler { return &Handler{h.Handler.WithAttrs(as)} }
+
+func (h *Handler) WithGroup(name string) slog.Handler { return &Handler{h.Handler.WithGroup(name)} }
