@@ -255,3 +255,19 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// mintKey creates an API key for the server's database with the mint-key command and returns the key.
+func (s *testServer) mintKey(t *testing.T, name, role string, regions ...string) string {
+	t.Helper()
+	args := []string{"directory", "mint-key", "-name", name, "-role", role}
+	if len(regions) > 0 {
+		args = append(args, "-regions", strings.Join(regions, ","))
+	}
+	env := map[string]string{"MONGODB_URI": s.MongoURI, "MONGODB_DATABASE": s.Database, "LOG_LEVEL": "warn"}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut); err != nil {
+		t.Fatalf("mint-key: %v\n%s", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return lines[len(lines)-1]
+}
