@@ -50,11 +50,9 @@ func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, stor
 	pg := playground.Handler(playground.Options{Title: "ICLEI Directory", Endpoint: "/graphql", Tabs: exampleTabs})
 	handle("/{$}", pg)
 	handle(playground.AssetPrefix, pg)
-	if cfg.Introspection {
-		// Publishing the schema is introspection by other means: it goes with it.
-		handle("GET /schema.graphql", schemaHandler(log, cfg.CacheControl))
-	}
-	ex := &exports{rm: rm, log: log, cacheControl: cfg.CacheControl, publicURL: cfg.PublicURL}
+	// Published even with introspection off: the schema is committed in the open, and clients need it to build.
+	handle("GET /schema.graphql", schemaHandler(log, cfg.CacheControl))
+	ex := &exports{rm: rm, log: log, cacheControl: cfg.CacheControl, publicURL: cfg.PublicURL, build: httpcache.BuildID()}
 	handle("GET /export/offices.geojson", ex.handler("iclei-offices", ".geojson", export.MediaTypeGeoJSON, ex.officesGeoJSON))
 	handle("GET /export/offices.csv", ex.handler("iclei-offices", ".csv", export.MediaTypeCSV, ex.officesCSV))
 	handle("GET /export/cities.csv", ex.handler("iclei-cities", ".csv", export.MediaTypeCSV, ex.citiesCSV))
@@ -83,7 +81,7 @@ func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, stor
 		AllowedOrigins: cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match", requestlog.Header},
-		ExposedHeaders: []string{"ETag", requestlog.Header},
+		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
 		MaxAge:         600,
 	})
 	return requestlog.Middleware(log, c.Handler(mux))
@@ -117,6 +115,8 @@ type exports struct {
 	cacheControl string
 	// publicURL is the server's public base URL; empty derives it from each request.
 	publicURL string
+	// build names the build in entity tags: another release may render the same revision differently.
+	build string
 }
 
 // exportFilter is the optional filter of a list export.
@@ -149,7 +149,7 @@ func (e *exports) handler(base, ext, mediaType string, write func(io.Writer, *di
 
 // serve answers an export request: 304 when the client's copy is current, else the rendered file.
 func (e *exports) serve(w http.ResponseWriter, r *http.Request, snap *directory.Snapshot, filename, mediaType string, etagParts []string, render func(io.Writer) error) {
-	etag := httpcache.ETag(snap.Revision, etagParts...)
+	etag := httpcache.ETag(snap.Revision, append([]string{e.build}, etagParts...)...)
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", e.cacheControl)
 	if httpcache.NotModified(r, etag) {
@@ -202,8 +202,12 @@ func exportFilterOf(w http.ResponseWriter, r *http.Request, snap *directory.Snap
 	if c := strings.TrimSpace(q.Get("country")); c != "" && err == nil {
 		f.Country, err = directory.CheckCountry("country", c)
 	}
-	if derr := (*directory.Error)(nil); errors.As(err, &derr) {
-		http.Error(w, fmt.Sprintf("unknown %s %q; the valid values are %s", derr.Field, q.Get(derr.Field), strings.Join(derr.Choices, ", ")), http.StatusBadRequest)
+	if err != nil {
+		msg := err.Error()
+		if derr := (*directory.Error)(nil); errors.As(err, &derr) && len(derr.Choices) > 0 {
+			msg = fmt.Sprintf("unknown %s %q; the valid values are %s", derr.Field, q.Get(derr.Field), strings.Join(derr.Choices, ", "))
+		}
+		http.Error(w, msg, http.StatusBadRequest)
 		return f, false
 	}
 	return f, true

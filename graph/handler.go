@@ -92,14 +92,6 @@ func fingerprint(opts Options) string {
 	h := sha256.New()
 	sdl, _ := schema.SDL()
 	h.Write(sdl)
-	if info, ok := debug.ReadBuildInfo(); ok {
-		fmt.Fprint(h, info.Main.Version)
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				fmt.Fprint(h, s.Key, s.Value)
-			}
-		}
-	}
-	fmt.Fprint(h, "introspection", opts.Introspection)
+	fmt.Fprintf(h, "build %s introspection %v limits %+v", httpcache.BuildID(), opts.Introspection, opts.Limits)
 	return hex.EncodeToString(h.Sum(nil))
 }

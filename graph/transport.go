@@ -158,6 +158,9 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 		x.operation = opCtx.Operation.Name
 	}
 	if errs != nil {
+		if x.operation == "" {
+			x.operation = operationName(req.params.Query, req.params.OperationName)
+		}
 		for _, e := range errs {
 			describeRequestError(e, req.params.OperationName)
 		}
@@ -223,6 +226,7 @@ func (x *exchange) respond(resp *graphql.Response, requestError bool) string {
 			switch directory.Code(errorCode(resp.Errors[0])) {
 			case directory.CodeUnauthenticated:
 				status = http.StatusUnauthorized
+				x.w.Header().Set("WWW-Authenticate", "Bearer")
 			case directory.CodeForbidden:
 				status = http.StatusForbidden
 			case directory.CodeRateLimited:
@@ -330,15 +334,28 @@ func credentials(r *http.Request) string {
 // isMutation reports whether the operation the document and name select is not a query. A document that does
 // not parse is left to the executor to report.
 func isMutation(query, operationName string) bool {
+	op := selectOperation(query, operationName)
+	return op != nil && op.Operation != ast.Query
+}
+
+// operationName returns the name of the operation the document and name select, as far as the document
+// parses; it names the requests the executor refuses.
+func operationName(query, operationName string) string {
+	if op := selectOperation(query, operationName); op != nil {
+		return op.Name
+	}
+	return operationName
+}
+
+func selectOperation(query, operationName string) *ast.OperationDefinition {
 	if query == "" {
-		return false
+		return nil
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
-		return false
+		return nil
 	}
-	op := doc.Operations.ForName(operationName)
-	return op != nil && op.Operation != ast.Query
+	return doc.Operations.ForName(operationName)
 }
 
 // negotiate picks the response media type by the Accept header fields (RFC 9110, section 12.5.1): the one of
@@ -495,12 +512,17 @@ func parsePOST(w http.ResponseWriter, r *http.Request) *request {
 		return req
 	}
 
+	tooLargeErr := &requestError{http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
+		fmt.Sprintf("the request body is larger than %d bytes", MaxRequestBytes)}
+	if r.ContentLength > MaxRequestBytes {
+		req.err = tooLargeErr // refused unread
+		return req
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		req.err = &requestError{http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
-			fmt.Sprintf("the request body is larger than %d bytes", MaxRequestBytes)}
+		req.err = tooLargeErr
 		return req
 	case err != nil:
 		req.err = badRequest("the request body could not be read")

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -29,6 +30,23 @@ func ETag(revision int64, parts ...string) string {
 		h.Write([]byte(p))
 	}
 	return `W/"` + strconv.FormatInt(revision, 10) + "-" + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
+}
+
+// BuildID names the running build: its module version and, where the binary records them, the VCS revision
+// and whether the tree was modified. Entity tags include it, so that a new release does not answer 304 for a
+// representation it now renders differently.
+func BuildID() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	id := info.Main.Path + "@" + info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+			id += " " + s.Key + "=" + s.Value
+		}
+	}
+	return id
 }
 
 // NotModified reports whether the request's If-None-Match names etag (or is "*"), by the weak comparison

@@ -1,0 +1,93 @@
+// Command dashboard prints a region's member cities and their ICLEI memberships, read from a running directory
+// server through the typed client in directoryclient, which genqlient generates from the published schema.
+//
+// Usage:
+//
+//	go run ./examples/dashboard -url http://localhost:8080/graphql -region east-asia [-city beijing]
+//
+// It queries over GET, so that a CDN in front of the server can answer repeated runs.
+package main
+
+//go:generate go run github.com/Khan/genqlient
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/Khan/genqlient/graphql"
+
+	"github.com/iclei/directory/examples/dashboard/directoryclient"
+)
+
+func main() {
+	url := flag.String("url", "http://localhost:8080/graphql", "the directory's GraphQL endpoint")
+	region := flag.String("region", "east-asia", "region code, such as east-asia or europe")
+	city := flag.String("city", "", "a city key, such as beijing: also print its memberships and programs")
+	flag.Parse()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := graphql.NewClientUsingGet(*url, &http.Client{Timeout: 10 * time.Second})
+	if err := run(ctx, client, *region, *city, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "dashboard:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, client graphql.Client, region, city string, w io.Writer) error {
+	after := ""
+	for first := true; ; first = false {
+		resp, err := directoryclient.RegionCities(ctx, client, region, 100, after)
+		if err != nil {
+			return err
+		}
+		r := resp.Region
+		if r.Code == "" {
+			return fmt.Errorf("no region %q", region)
+		}
+		if first {
+			fmt.Fprintf(w, "%s: %d cities\n", r.Name, r.Cities.TotalCount)
+		}
+		for _, c := range r.Cities.Nodes {
+			m := c.Membership
+			current := "never a member"
+			if m.Status != "" {
+				current = fmt.Sprintf("%s %s since %s, served by %s", m.Category, m.Status, m.Since, m.Secretariat.Name)
+			}
+			fmt.Fprintf(w, "  %-28s %-3s %s (%d memberships)\n", c.Name, c.Country.Code, current, len(c.Memberships))
+		}
+		if !r.Cities.PageInfo.HasNextPage {
+			break
+		}
+		after = r.Cities.PageInfo.EndCursor
+	}
+	if city == "" {
+		return nil
+	}
+	resp, err := directoryclient.CityMemberships(ctx, client, city, 20)
+	if err != nil {
+		return err
+	}
+	c := resp.City
+	if c.Key == "" {
+		return fmt.Errorf("no city %q", city)
+	}
+	fmt.Fprintf(w, "\n%s (%s)\n", c.Name, c.Region.Name)
+	for _, m := range c.Memberships {
+		until := "today"
+		if m.Until != "" {
+			until = m.Until
+		}
+		fmt.Fprintf(w, "  %s %s, %s – %s, %s\n", m.Category, m.Status, m.Since, until, m.Secretariat.Name)
+	}
+	fmt.Fprintf(w, "  programs: %d\n", c.Programs.TotalCount)
+	for _, p := range c.Programs.Nodes {
+		fmt.Fprintf(w, "    %s (%s, %s)\n", p.Title, strings.ToLower(string(p.Kind)), p.StartDate)
+	}
+	return nil
+}
