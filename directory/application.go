@@ -96,6 +96,12 @@ func newReference() string {
 	return "ICLEI-" + s[:5] + "-" + s[5:10] + "-" + s[10:15]
 }
 
+// storedTime returns t as the store keeps it, in UTC to the millisecond, so that an application answers with the
+// same times when it is written and when it is read again.
+func storedTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Millisecond)
+}
+
 // SubmitApplication stores a membership application, routed to the secretariat serving its country. Anyone may
 // apply; the caller rate-limits submissions.
 func (s *Writer) SubmitApplication(ctx context.Context, in ApplicationInput) (*Application, error) {
@@ -115,7 +121,7 @@ func (s *Writer) SubmitApplication(ctx context.Context, in ApplicationInput) (*A
 		Email:       v.email("email", in.Email),
 		Phone:       v.phone("phone", in.Phone, in.Country),
 		Motivation:  v.text("motivation", in.Motivation, true, maxText),
-		SubmittedAt: s.now().UTC(),
+		SubmittedAt: storedTime(s.now()),
 		Version:     1,
 	}
 	checkEnum(v, "category", in.Category, MembershipCategories, true)
@@ -217,7 +223,7 @@ func (s *Writer) ReviewApplication(ctx context.Context, p *Principal, in ReviewI
 		return nil, err
 	}
 	if a == nil {
-		return nil, NotFound("membership application", in.Reference)
+		return nil, NotFound(KindApplication, in.Reference)
 	}
 	if err := authorize(p, "reviewing this application", a.Region); err != nil {
 		return nil, err
@@ -235,7 +241,7 @@ func (s *Writer) ReviewApplication(ctx context.Context, p *Principal, in ReviewI
 	}
 	decided := *a
 	decided.Status = map[Decision]ApplicationStatus{DecisionApprove: ApplicationApproved, DecisionReject: ApplicationRejected}[in.Decision]
-	decided.DecidedAt, decided.DecidedBy, decided.DecisionNote = s.now().UTC(), p.Subject, note
+	decided.DecidedAt, decided.DecidedBy, decided.DecisionNote = storedTime(s.now()), p.Subject, note
 	decided.Version = a.Version + 1
 	if err := s.store.SaveApplication(ctx, &decided, p.Subject); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package directory
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code classifies an error for the client. The GraphQL adapter puts it in extensions.code.
@@ -51,9 +52,18 @@ func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: CodeInvalidInput, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// NotFound returns a not-found error for a record of the kind with the key.
+// NotFound returns a not-found error for a record of the kind (KindOffice, or words such as "membership
+// application") with the key.
 func NotFound(kind, key string) *Error {
-	return Errorf(CodeNotFound, "no %s with key %q", kind, key)
+	return Errorf(CodeNotFound, "no %s with the key %q", noun(kind), key)
+}
+
+// noun names a record kind in a sentence.
+func noun(kind string) string {
+	if kind == KindApplication {
+		return "membership application"
+	}
+	return strings.ToLower(kind)
 }
 
 // Unavailable wraps a storage failure: the client learns only that the directory cannot take writes now.

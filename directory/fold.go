@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/runes"
@@ -34,6 +35,7 @@ var folders = sync.Pool{
 			runes.Remove(runes.In(combiningDiacritics)),
 			runes.Map(foldApostrophe),
 			cases.Fold(),
+			runes.Map(foldCherokee),
 			norm.NFC,
 		)
 	},
@@ -43,6 +45,18 @@ var folders = sync.Pool{
 func foldApostrophe(r rune) rune {
 	if r == '\u2019' || r == '\u2018' {
 		return '\''
+	}
+	return r
+}
+
+// foldCherokee maps the Cherokee small letters to their capitals, as Unicode case folding does (the capitals
+// were encoded first). x/text's cases.Fold swaps the two cases instead, so that folding twice would undo it.
+func foldCherokee(r rune) rune {
+	switch {
+	case 0xAB70 <= r && r <= 0xABBF:
+		return r - 0xAB70 + 0x13A0
+	case 0x13F8 <= r && r <= 0x13FD:
+		return r - 8
 	}
 	return r
 }
@@ -117,7 +131,12 @@ func isASCIISpace(c byte) bool {
 }
 
 // foldUnicode folds a string that has non-ASCII runes through the x/text chain, then collapses white space.
+// Ill-formed UTF-8 is first read as U+FFFD, as the rest of the directory reads it: the chain passes a stray
+// byte through and then leaves the accents of the next letter in place, so that folding twice would differ.
 func foldUnicode(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	t := folders.Get().(transform.Transformer)
 	folded, _, err := transform.String(t, s)
 	folders.Put(t)

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"errors"
 	"math"
 	"regexp"
 	"slices"
@@ -155,6 +156,19 @@ func (v *validator) failChoices(field, msg string, choices []string) {
 	}
 }
 
+// keep records err, if it is the first failure, naming its field by its path in the input.
+func (v *validator) keep(err error) {
+	var e *Error
+	if v.err != nil || !errors.As(err, &e) {
+		return
+	}
+	named := *e
+	if named.Field != "" {
+		named.Field = v.prefix + named.Field
+	}
+	v.err = &named
+}
+
 func (v *validator) result() error {
 	if v.err == nil {
 		return nil
@@ -193,9 +207,13 @@ func (v *validator) texts(field string, ss []string, max int) []string {
 	return out
 }
 
-// key checks a given key, or derives one from name when none is given.
+// key checks a given key, or derives one from name when none is given. With neither, it leaves the error to
+// the name's own check, which says what is missing.
 func (v *validator) key(given, name string) string {
 	if given == "" {
+		if strings.TrimSpace(name) == "" {
+			return ""
+		}
 		k := slug.Make(name)
 		if len(k) > maxKey {
 			k = strings.Trim(k[:maxKey], "-")
@@ -218,17 +236,13 @@ func (v *validator) country(field, code string, required bool) string {
 		}
 		return ""
 	}
-	c, err := CheckCountry(v.prefix+field, code)
-	if err != nil && v.err == nil {
-		v.err = err.(*Error)
-	}
+	c, err := CheckCountry(field, code)
+	v.keep(err)
 	return c
 }
 
 func (v *validator) region(s *Snapshot, field, code string) {
-	if err := s.CheckRegion(v.prefix+field, code); err != nil && v.err == nil {
-		v.err = err.(*Error)
-	}
+	v.keep(s.CheckRegion(field, code))
 }
 
 func checkEnum[E ~string](v *validator, field string, e E, valid []E, required bool) {
@@ -258,10 +272,8 @@ func (v *validator) phone(field, s, country string) *Phone {
 	if s = strings.TrimSpace(s); s == "" {
 		return nil
 	}
-	p, err := ParsePhone(v.prefix+field, s, country)
-	if err != nil && v.err == nil {
-		v.err = err.(*Error)
-	}
+	p, err := ParsePhone(field, s, country)
+	v.keep(err)
 	return p
 }
 
@@ -269,10 +281,8 @@ func (v *validator) email(field, s string) string {
 	if s = strings.TrimSpace(s); s == "" {
 		return ""
 	}
-	e, err := ParseEmail(v.prefix+field, s)
-	if err != nil && v.err == nil {
-		v.err = err.(*Error)
-	}
+	e, err := ParseEmail(field, s)
+	v.keep(err)
 	return e
 }
 
@@ -280,10 +290,8 @@ func (v *validator) website(field, s string) string {
 	if s = strings.TrimSpace(s); s == "" {
 		return ""
 	}
-	u, err := ParseWebsite(v.prefix+field, s)
-	if err != nil && v.err == nil {
-		v.err = err.(*Error)
-	}
+	u, err := ParseWebsite(field, s)
+	v.keep(err)
 	return u
 }
 
@@ -291,9 +299,7 @@ func (v *validator) location(field string, in *LocationInput) *Location {
 	if in == nil {
 		return nil
 	}
-	if err := CheckCoordinates(v.prefix+field+".", in.Latitude, in.Longitude); err != nil && v.err == nil {
-		v.err = err.(*Error)
-	}
+	v.keep(CheckCoordinates(field+".", in.Latitude, in.Longitude))
 	if math.IsInf(in.Latitude, 0) || math.IsInf(in.Longitude, 0) {
 		v.fail(field, "coordinates must be finite")
 	}

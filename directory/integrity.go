@@ -80,13 +80,29 @@ func (s *Snapshot) referencesTo(kind InstitutionKind, key string) string {
 	return ""
 }
 
-// institutionRegion returns the region of a secretariat, organization (by its country) or city.
+// organizationRegions returns the regions an organization touches: its country's and its city's.
+func (s *Snapshot) organizationRegions(o *Organization) []string {
+	rs := []string{countryRegion(o.Country)}
+	if c := s.City(o.City); c != nil && c.Region != rs[0] {
+		rs = append(rs, c.Region)
+	}
+	return rs
+}
+
+// institutionRegion returns the region of a secretariat, organization (by its country, or else its city) or
+// city.
 func (s *Snapshot) institutionRegion(ref InstitutionRef) string {
 	switch x := s.Institution(ref).(type) {
 	case *Secretariat:
 		return x.Region
 	case *Organization:
-		return countryRegion(x.Country)
+		if r := countryRegion(x.Country); r != "" {
+			return r
+		}
+		if c := s.City(x.City); c != nil {
+			return c.Region
+		}
+		return ""
 	case *City:
 		return x.Region
 	}
@@ -100,6 +116,15 @@ func (s *Snapshot) personRegions(p *Person) []string {
 		if r := s.institutionRegion(a.Institution); r != "" && !slices.Contains(rs, r) {
 			rs = append(rs, r)
 		}
+	}
+	return rs
+}
+
+// programRegions returns the regions a program touches: its own and its host city's.
+func (s *Snapshot) programRegions(p *Program) []string {
+	rs := []string{p.Region}
+	if c := s.City(p.HostCity); c != nil && c.Region != p.Region {
+		rs = append(rs, c.Region)
 	}
 	return rs
 }

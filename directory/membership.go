@@ -15,7 +15,7 @@ func today(t time.Time) time.Time {
 
 // membershipCity returns a copy of the city with the key, for a membership change based on its version.
 func (s *Writer) membershipCity(p *Principal, key string, version int, what string) (*Snapshot, *City, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -18,7 +19,15 @@ type table[T any] struct {
 	orders map[string]*ordering
 	// dimValues[dim][i] are the values items[i] has in dimension dim.
 	dimValues map[string][][]string
+	// sets[dim][value] has bit i set when items[i] has value in dim. A query of several terms counts its
+	// records with an AND of these sets rather than by checking every record of a posting list, which would
+	// make totalCount grow with the table. Only values held by at least one item in setDensity get a set, so
+	// that none is larger than a posting list; a query with a rarer value counts along that value's posting
+	// list, which is short.
+	sets map[string]map[string][]uint64
 }
+
+const setDensity = 32
 
 type ordering struct {
 	keys     []sortKey // keys[i] places items[i]
@@ -57,6 +66,23 @@ func newTable[T any](name string, items []T, spec *tableSpec[T]) *table[T] {
 			}
 		}
 		dimValues[dim], counts[dim] = vs, n
+	}
+	t.sets = make(map[string]map[string][]uint64, len(dimValues))
+	for dim, vs := range dimValues {
+		sets := map[string][]uint64{}
+		for v, n := range counts[dim] {
+			if n*setDensity >= len(items) {
+				sets[v] = make([]uint64, (len(items)+63)/64)
+			}
+		}
+		for i, values := range vs {
+			for _, v := range values {
+				if set := sets[v]; set != nil {
+					set[i/64] |= 1 << (i % 64)
+				}
+			}
+		}
+		t.sets[dim] = sets
 	}
 	for field, keyOf := range spec.orders {
 		o := &ordering{keys: make([]sortKey, len(items)), all: make([]int32, len(items)), postings: map[string]map[string][]int32{}}
@@ -161,8 +187,37 @@ func (t *table[T]) find(q tableQuery[T], order Order, args PageArgs) (*Page[*T],
 	}
 	ok := t.matcher(checks, q.match)
 
-	return paginate(list, func(i int32) *sortKey { return &o.keys[i] }, func(i int32) *T { return &t.items[i] },
-		ok, w, order.Direction != Desc, cursorOrder), nil
+	page := paginate(list, func(i int32) *sortKey { return &o.keys[i] }, func(i int32) *T { return &t.items[i] },
+		ok, w, order.Direction != Desc, cursorOrder)
+	if len(checks) > 0 && q.match == nil {
+		if sets := t.termSets(q.terms); sets != nil {
+			page.total = sync.OnceValue(func() int { return countAll(sets) })
+		}
+	}
+	return page, nil
+}
+
+// termSets returns the sets of the terms' values, or nil unless every value has one.
+func (t *table[T]) termSets(terms []term) [][]uint64 {
+	sets := make([][]uint64, len(terms))
+	for n, tm := range terms {
+		if sets[n] = t.sets[tm.dim][tm.value]; sets[n] == nil {
+			return nil
+		}
+	}
+	return sets
+}
+
+// countAll returns how many items are in every one of the sets.
+func countAll(sets [][]uint64) int {
+	n := 0
+	for w, x := range sets[0] {
+		for _, s := range sets[1:] {
+			x &= s[w]
+		}
+		n += bits.OnesCount64(x)
+	}
+	return n
 }
 
 // paginate takes the page that w selects from list, whose entries ascend by the keys, walking it in ascending
@@ -266,9 +321,13 @@ func (t *table[T]) matcher(checks []term, match func(*T) bool) func(int32) bool 
 	if len(checks) == 0 && match == nil {
 		return nil
 	}
+	values := make([][][]string, len(checks))
+	for n, c := range checks {
+		values[n] = t.dimValues[c.dim]
+	}
 	return func(i int32) bool {
-		for _, c := range checks {
-			if !slices.Contains(t.dimValues[c.dim][i], c.value) {
+		for n, c := range checks {
+			if !slices.Contains(values[n][i], c.value) {
 				return false
 			}
 		}

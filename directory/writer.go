@@ -86,6 +86,15 @@ func (s *Writer) snapshot() (*Snapshot, error) {
 	return snap, nil
 }
 
+// writable returns the snapshot a write is validated against, once it knows the caller: an anonymous caller is
+// refused before its input is checked, so that it learns nothing of the directory's records from the answer.
+func (s *Writer) writable(p *Principal) (*Snapshot, error) {
+	if p == nil {
+		return nil, ErrUnauthenticated("writing to the directory needs a token")
+	}
+	return s.snapshot()
+}
+
 // apply stores a change and refreshes the read model, so that this server serves the write at once.
 func (s *Writer) apply(ctx context.Context, p *Principal, c Change) error {
 	c.Actor, c.At = p.Subject, s.now().UTC()
@@ -128,7 +137,7 @@ func sameKey(inKey, key string) error {
 
 // CreateOffice creates an office.
 func (s *Writer) CreateOffice(ctx context.Context, p *Principal, in OfficeInput) (*Office, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +158,7 @@ func (s *Writer) CreateOffice(ctx context.Context, p *Principal, in OfficeInput)
 
 // UpdateOffice replaces the office with the key, which must still be at version.
 func (s *Writer) UpdateOffice(ctx context.Context, p *Principal, key string, version int, in OfficeInput) (*Office, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +190,7 @@ func (s *Writer) UpdateOffice(ctx context.Context, p *Principal, key string, ver
 
 // DeleteOffice deletes the office with the key, which must still be at version.
 func (s *Writer) DeleteOffice(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return err
 	}
@@ -203,7 +212,7 @@ func (s *Writer) DeleteOffice(ctx context.Context, p *Principal, key string, ver
 
 // CreateCity creates a city.
 func (s *Writer) CreateCity(ctx context.Context, p *Principal, in CityInput) (*City, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +234,7 @@ func (s *Writer) CreateCity(ctx context.Context, p *Principal, in CityInput) (*C
 // UpdateCity replaces the city with the key, which must still be at version. Its memberships stay as they are;
 // the membership mutations change them.
 func (s *Writer) UpdateCity(ctx context.Context, p *Principal, key string, version int, in CityInput) (*City, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +267,7 @@ func (s *Writer) UpdateCity(ctx context.Context, p *Principal, key string, versi
 
 // DeleteCity deletes the city with the key, which must still be at version and referenced by no other record.
 func (s *Writer) DeleteCity(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return err
 	}
@@ -275,12 +284,15 @@ func (s *Writer) DeleteCity(ctx context.Context, p *Principal, key string, versi
 	if ref := snap.referencesTo(InstitutionCity, key); ref != "" {
 		return Errorf(CodeConflict, "the city is still referenced by %s; remove that reference first", ref)
 	}
+	if m := old.CurrentMembership(); m != nil && m.Status != MembershipEnded {
+		return Errorf(CodeConflict, "the city holds the %s membership %s; end it before deleting the city", m.Status, m.ID)
+	}
 	return s.apply(ctx, p, Change{Kind: KindCity, Key: key, Action: ActionDelete, Version: version})
 }
 
 // CreateProgram creates a program.
 func (s *Writer) CreateProgram(ctx context.Context, p *Principal, in ProgramInput) (*Program, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +300,7 @@ func (s *Writer) CreateProgram(ctx context.Context, p *Principal, in ProgramInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := authorize(p, "creating a program", pr.Region); err != nil {
+	if err := authorize(p, "creating a program", snap.programRegions(pr)...); err != nil {
 		return nil, err
 	}
 	pr.Version, pr.Provenance = 1, Provenance{Origin: OriginWrite}
@@ -300,7 +312,7 @@ func (s *Writer) CreateProgram(ctx context.Context, p *Principal, in ProgramInpu
 
 // UpdateProgram replaces the program with the key, which must still be at version.
 func (s *Writer) UpdateProgram(ctx context.Context, p *Principal, key string, version int, in ProgramInput) (*Program, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +328,7 @@ func (s *Writer) UpdateProgram(ctx context.Context, p *Principal, key string, ve
 	if err != nil {
 		return nil, err
 	}
-	if err := authorize(p, "changing this program", old.Region, pr.Region); err != nil {
+	if err := authorize(p, "changing this program", append(snap.programRegions(old), snap.programRegions(pr)...)...); err != nil {
 		return nil, err
 	}
 	pr.Version, pr.Provenance = version+1, writeProvenance(old.Provenance)
@@ -328,7 +340,7 @@ func (s *Writer) UpdateProgram(ctx context.Context, p *Principal, key string, ve
 
 // DeleteProgram deletes the program with the key, which must still be at version.
 func (s *Writer) DeleteProgram(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return err
 	}
@@ -339,7 +351,7 @@ func (s *Writer) DeleteProgram(ctx context.Context, p *Principal, key string, ve
 	if err != nil {
 		return err
 	}
-	if err := authorize(p, "deleting this program", old.Region); err != nil {
+	if err := authorize(p, "deleting this program", snap.programRegions(old)...); err != nil {
 		return err
 	}
 	return s.apply(ctx, p, Change{Kind: KindProgram, Key: key, Action: ActionDelete, Version: version})
@@ -347,7 +359,7 @@ func (s *Writer) DeleteProgram(ctx context.Context, p *Principal, key string, ve
 
 // CreateOrganization creates a partner organization.
 func (s *Writer) CreateOrganization(ctx context.Context, p *Principal, in OrganizationInput) (*Organization, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +367,7 @@ func (s *Writer) CreateOrganization(ctx context.Context, p *Principal, in Organi
 	if err != nil {
 		return nil, err
 	}
-	if err := authorize(p, "creating an organization", countryRegion(o.Country)); err != nil {
+	if err := authorize(p, "creating an organization", snap.organizationRegions(o)...); err != nil {
 		return nil, err
 	}
 	o.Version, o.Provenance = 1, Provenance{Origin: OriginWrite}
@@ -367,7 +379,7 @@ func (s *Writer) CreateOrganization(ctx context.Context, p *Principal, in Organi
 
 // UpdateOrganization replaces the organization with the key, which must still be at version.
 func (s *Writer) UpdateOrganization(ctx context.Context, p *Principal, key string, version int, in OrganizationInput) (*Organization, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +395,7 @@ func (s *Writer) UpdateOrganization(ctx context.Context, p *Principal, key strin
 	if err != nil {
 		return nil, err
 	}
-	if err := authorize(p, "changing this organization", countryRegion(old.Country), countryRegion(o.Country)); err != nil {
+	if err := authorize(p, "changing this organization", append(snap.organizationRegions(old), snap.organizationRegions(o)...)...); err != nil {
 		return nil, err
 	}
 	o.Version, o.Provenance = version+1, writeProvenance(old.Provenance)
@@ -396,7 +408,7 @@ func (s *Writer) UpdateOrganization(ctx context.Context, p *Principal, key strin
 // DeleteOrganization deletes the organization with the key, which must still be at version and referenced by
 // no other record.
 func (s *Writer) DeleteOrganization(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return err
 	}
@@ -407,7 +419,7 @@ func (s *Writer) DeleteOrganization(ctx context.Context, p *Principal, key strin
 	if err != nil {
 		return err
 	}
-	if err := authorize(p, "deleting this organization", countryRegion(old.Country)); err != nil {
+	if err := authorize(p, "deleting this organization", snap.organizationRegions(old)...); err != nil {
 		return err
 	}
 	if ref := snap.referencesTo(InstitutionOrganization, key); ref != "" {
@@ -418,7 +430,7 @@ func (s *Writer) DeleteOrganization(ctx context.Context, p *Principal, key strin
 
 // CreatePerson creates a person.
 func (s *Writer) CreatePerson(ctx context.Context, p *Principal, in PersonInput) (*Person, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +450,7 @@ func (s *Writer) CreatePerson(ctx context.Context, p *Principal, in PersonInput)
 
 // UpdatePerson replaces the person with the key, which must still be at version.
 func (s *Writer) UpdatePerson(ctx context.Context, p *Principal, key string, version int, in PersonInput) (*Person, error) {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return nil, err
 	}
@@ -466,7 +478,7 @@ func (s *Writer) UpdatePerson(ctx context.Context, p *Principal, key string, ver
 
 // DeletePerson deletes the person with the key, which must still be at version and named by no program.
 func (s *Writer) DeletePerson(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.snapshot()
+	snap, err := s.writable(p)
 	if err != nil {
 		return err
 	}

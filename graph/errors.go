@@ -32,8 +32,13 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if errors.As(err, &gerr) {
 				out.Path, out.Locations = gerr.Path, gerr.Locations
 			}
-			if derr.Field != "" {
+			switch {
+			case derr.Field != "":
 				out.Extensions["field"] = derr.Field
+			case derr.Code == directory.CodeInvalidInput && gerr != nil && len(gerr.Path) > 1:
+				// An argument that did not coerce (a malformed Date): its path below the field names it, as in
+				// input.startDate.
+				out.Extensions["field"] = gerr.Path[1:].String()
 			}
 			if len(derr.Choices) > 0 {
 				out.Extensions["validChoices"] = derr.Choices

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"reflect"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -79,14 +80,18 @@ func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 }
 
 // measure returns how deeply a selection set nests and how many aliased fields it selects, following fragment
-// spreads (each fragment once along a path, so that a cycle cannot loop).
+// spreads (each fragment once along a path, so that a cycle cannot loop). The ofType chain of an introspected
+// type does not count: it unwraps list and non-null wrappers one at a time, never fans out, and GraphiQL asks
+// for nine levels of it, which would otherwise put the playground's own introspection query past the limit.
 func measure(set ast.SelectionSet, fragments ast.FragmentDefinitionList, onPath map[string]bool) (depth, aliases int) {
 	for _, sel := range set {
 		var d, a int
 		switch s := sel.(type) {
 		case *ast.Field:
 			d, a = measure(s.SelectionSet, fragments, onPath)
-			d++
+			if s.Name != "ofType" || s.ObjectDefinition == nil || s.ObjectDefinition.Name != "__Type" {
+				d++
+			}
 			if s.Alias != "" && s.Alias != s.Name {
 				a++
 			}
@@ -147,4 +152,44 @@ func complexity() ComplexityRoot {
 		return 1 + child*max(valueOf(first), 1)
 	}
 	return c
+}
+
+// introspectionOff refuses operations that ask for the schema (__schema, __type) before they run, when
+// introspection is turned off; __typename stays available.
+type introspectionOff struct{}
+
+func (introspectionOff) ExtensionName() string                   { return "IntrospectionOff" }
+func (introspectionOff) Validate(graphql.ExecutableSchema) error { return nil }
+func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Doc.Operations.ForName(oc.OperationName)
+	if op == nil || !selects(op.SelectionSet, oc.Doc.Fragments, map[string]bool{}, "__schema", "__type") {
+		return nil
+	}
+	err := gqlerror.Errorf("introspection is turned off on this server; the schema is published at /schema.graphql")
+	errcode.Set(err, errcode.ValidationFailed)
+	return err
+}
+
+// selects reports whether a selection set selects a field with one of the names, through fragments too.
+func selects(set ast.SelectionSet, fragments ast.FragmentDefinitionList, seen map[string]bool, names ...string) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if slices.Contains(names, s.Name) || selects(s.SelectionSet, fragments, seen, names...) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selects(s.SelectionSet, fragments, seen, names...) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if f := fragments.ForName(s.Name); f != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				if selects(f.SelectionSet, fragments, seen, names...) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -57,6 +57,11 @@ func (s *Store) SaveApplication(ctx context.Context, a *directory.Application, a
 	col := s.db.Collection(colApplications)
 	doc := applicationFrom(a)
 	entry := auditEntry{Kind: directory.KindApplication, Key: a.Reference, Actor: actor, At: s.now().UTC(), Version: a.Version, After: doc}
+	done, err := s.takeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if a.Version == 1 {
 		entry.Action = string(directory.ActionCreate)
 		if _, err := col.InsertOne(ctx, doc); err != nil {

@@ -49,6 +49,20 @@ type Store struct {
 	db     *mongo.Database
 	log    *slog.Logger
 	now    func() time.Time
+	// writing holds one token: the right to make a versioned write. FerretDB runs findAndModify and $inc as a
+	// read followed by a write, so two writes based on the same version could both pass its check; taking turns
+	// within this process keeps them apart (writes from other processes sharing a FerretDB still can race).
+	writing chan struct{}
+}
+
+// takeTurn waits for this process's turn to write and returns the function that ends it.
+func (s *Store) takeTurn(ctx context.Context) (func(), error) {
+	select {
+	case s.writing <- struct{}{}:
+		return func() { <-s.writing }, nil
+	case <-ctx.Done():
+		return nil, directory.Unavailable(fmt.Errorf("wait to write: %w", ctx.Err()))
+	}
 }
 
 // Connect connects to the database and checks that it answers.
@@ -68,7 +82,7 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) 
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("reach MongoDB: %w", err)
 	}
-	return &Store{client: client, db: client.Database(cfg.Database), log: log, now: time.Now}, nil
+	return &Store{client: client, db: client.Database(cfg.Database), log: log, now: time.Now, writing: make(chan struct{}, 1)}, nil
 }
 
 // Close disconnects from the database.

@@ -52,7 +52,8 @@ func (s *Store) Apply(ctx context.Context, c directory.Change) error {
 		return fmt.Errorf("apply: unknown kind %q", c.Kind)
 	}
 	col := s.db.Collection(name)
-	entry := auditEntry{Kind: c.Kind, Key: c.Key, Action: string(c.Action), Actor: c.Actor, At: c.At.UTC()}
+	// A delete leaves no record; its entry carries the version it deleted, as its before document does.
+	entry := auditEntry{Kind: c.Kind, Key: c.Key, Action: string(c.Action), Actor: c.Actor, At: c.At.UTC(), Version: c.Version}
 	var doc stamped
 	if c.Record != nil {
 		var err error
@@ -64,14 +65,18 @@ func (s *Store) Apply(ctx context.Context, c directory.Change) error {
 		entry.After, entry.Version = doc, st.Version
 	}
 	filter := bson.D{{Key: "_id", Value: c.Key}, {Key: "version", Value: c.Version}}
+	done, err := s.takeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	var before bson.Raw
-	var err error
 	switch c.Action {
 	case directory.ActionCreate:
 		_, err = col.InsertOne(ctx, doc)
 		if mongo.IsDuplicateKeyError(err) {
 			return &directory.Error{Code: directory.CodeConflict, Field: "input.key",
-				Message: fmt.Sprintf("a %s with the key %q already exists; choose another key", strings.ToLower(c.Kind), c.Key)}
+				Message: fmt.Sprintf("the key %q is taken by another %s; choose another key", c.Key, strings.ToLower(c.Kind))}
 		}
 	case directory.ActionUpdate:
 		err = col.FindOneAndReplace(ctx, filter, doc).Decode(&before)
@@ -106,7 +111,7 @@ func (s *Store) versionConflict(ctx context.Context, col *mongo.Collection, c di
 	err := col.FindOne(ctx, bson.D{{Key: "_id", Value: c.Key}}).Decode(&cur)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
-		return directory.NotFound(strings.ToLower(c.Kind), c.Key)
+		return directory.NotFound(c.Kind, c.Key)
 	case err != nil:
 		return directory.Unavailable(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/iclei/directory/directory"
 )
 
 // MarshalDate writes a calendar date as "2006-01-02"; the zero time is null.
@@ -20,15 +22,16 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 	})
 }
 
-// UnmarshalDate reads a calendar date written as "2006-01-02".
+// UnmarshalDate reads a calendar date written as "2006-01-02". Its errors are invalid input; the error presenter
+// names the field from the error's path.
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a Date is a string such as \"2016-04-29\"")
+		return time.Time{}, &directory.Error{Code: directory.CodeInvalidInput, Message: "a Date is a string such as \"2016-04-29\""}
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date such as \"2016-04-29\"", s)
+		return time.Time{}, &directory.Error{Code: directory.CodeInvalidInput, Message: fmt.Sprintf("%q is not a date such as \"2016-04-29\"", s)}
 	}
 	return t, nil
 }

@@ -1,0 +1,78 @@
+package directory_test
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/benchdata"
+)
+
+// BenchmarkSnapshotBuild measures what a reload costs the server: the time to index a directory, and the heap
+// a snapshot keeps. snapshot-B/city counts the records with their indexes; index-B/city the indexes alone,
+// what a snapshot costs beyond the data it was loaded from. cpu-ns/op is the process's CPU time per build,
+// steadier than ns/op on a busy machine.
+func BenchmarkSnapshotBuild(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("cities=%d", n), func(b *testing.B) {
+			data, err := benchdata.Directory(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			whole := retainedHeap(func() any {
+				d, err := benchdata.Directory(n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return directory.NewSnapshot(*d, time.Time{})
+			})
+			clone := cloneData(data)
+			index := retainedHeap(func() any { return directory.NewSnapshot(clone, time.Time{}) })
+
+			b.ReportAllocs()
+			var cpu time.Duration
+			for b.Loop() {
+				// NewSnapshot sorts the slices it is given; each build starts from the order the store gave.
+				b.StopTimer()
+				d := cloneData(data)
+				b.StartTimer()
+				start := benchdata.CPUTime()
+				directory.NewSnapshot(d, time.Time{})
+				cpu += benchdata.CPUTime() - start
+			}
+			if cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}
+			b.ReportMetric(float64(whole)/float64(n), "snapshot-B/city")
+			b.ReportMetric(float64(index)/float64(n), "index-B/city")
+		})
+	}
+}
+
+// retainedHeap returns how many bytes of heap what build returns keeps alive.
+func retainedHeap(build func() any) int64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	x := build()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(x)
+	return int64(after.HeapAlloc) - int64(before.HeapAlloc)
+}
+
+// cloneData copies the slices NewSnapshot takes ownership of; the records' own contents are shared.
+func cloneData(d *directory.Data) directory.Data {
+	c := *d
+	c.Regions = slices.Clone(d.Regions)
+	c.Secretariats = slices.Clone(d.Secretariats)
+	c.Offices = slices.Clone(d.Offices)
+	c.Cities = slices.Clone(d.Cities)
+	c.Programs = slices.Clone(d.Programs)
+	c.Organizations = slices.Clone(d.Organizations)
+	c.People = slices.Clone(d.People)
+	return c
+}
