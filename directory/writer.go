@@ -119,14 +119,6 @@ func checkVersion(version int) error {
 	return nil
 }
 
-// current returns the record with the key from the snapshot, or NOT_FOUND.
-func current[T any](kind, key string, get func(string) *T) (*T, error) {
-	if x := get(key); x != nil {
-		return x, nil
-	}
-	return nil, NotFound(kind, key)
-}
-
 // sameKey checks that an update's input does not try to change the record's key.
 func sameKey(inKey, key string) error {
 	if inKey != "" && inKey != key {
@@ -135,376 +127,310 @@ func sameKey(inKey, key string) error {
 	return nil
 }
 
-// CreateOffice creates an office.
-func (s *Writer) CreateOffice(ctx context.Context, p *Principal, in OfficeInput) (*Office, error) {
+// record is a record the write path changes: a pointer to an Office, City, Program, Organization or Person.
+type record interface {
+	comparable
+	recordKey() string
+	recordProvenance() Provenance
+	setStamp(version int, p Provenance)
+}
+
+func (x *Office) recordKey() string                  { return x.Key }
+func (x *Office) recordProvenance() Provenance       { return x.Provenance }
+func (x *Office) setStamp(v int, p Provenance)       { x.Version, x.Provenance = v, p }
+func (x *City) recordKey() string                    { return x.Key }
+func (x *City) recordProvenance() Provenance         { return x.Provenance }
+func (x *City) setStamp(v int, p Provenance)         { x.Version, x.Provenance = v, p }
+func (x *Program) recordKey() string                 { return x.Key }
+func (x *Program) recordProvenance() Provenance      { return x.Provenance }
+func (x *Program) setStamp(v int, p Provenance)      { x.Version, x.Provenance = v, p }
+func (x *Organization) recordKey() string            { return x.Key }
+func (x *Organization) recordProvenance() Provenance { return x.Provenance }
+func (x *Organization) setStamp(v int, p Provenance) { x.Version, x.Provenance = v, p }
+func (x *Person) recordKey() string                  { return x.Key }
+func (x *Person) recordProvenance() Provenance       { return x.Provenance }
+func (x *Person) setStamp(v int, p Provenance)       { x.Version, x.Provenance = v, p }
+
+// recordKind tells the write path how to handle one kind of record: how to find it and validate its input,
+// which regions it touches (for editors' scopes), and the checks particular to it.
+type recordKind[R record, In any] struct {
+	kind string
+	// noun names the kind in messages: "office".
+	noun     string
+	get      func(*Snapshot, string) R
+	validate func(*In, *Snapshot) (R, error)
+	inputKey func(*In) *string
+	regions  func(*Snapshot, R) []string
+	// keep carries over from the stored record what an input does not hold; old is the zero R on a create.
+	keep func(old, x R)
+	// checkUpdate and checkDelete, where set, refuse changes that would break the directory's references.
+	checkUpdate func(s *Snapshot, old, x R) error
+	checkDelete func(s *Snapshot, old R) error
+}
+
+// create validates, authorizes and stores a new record.
+func create[R record, In any](ctx context.Context, s *Writer, p *Principal, k *recordKind[R, In], in In) (R, error) {
+	var zero R
 	snap, err := s.writable(p)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	o, err := in.office(snap)
+	x, err := k.validate(&in, snap)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if err := authorize(p, "creating an office", o.Region); err != nil {
-		return nil, err
+	if err := authorize(p, "creating "+article(k.noun)+" "+k.noun, k.regions(snap, x)...); err != nil {
+		return zero, err
 	}
-	o.Version, o.Provenance = 1, Provenance{Origin: OriginWrite}
-	markCurated(o.Location)
-	if err := s.apply(ctx, p, Change{Kind: KindOffice, Key: o.Key, Action: ActionCreate, Record: o}); err != nil {
-		return nil, err
+	x.setStamp(1, Provenance{Origin: OriginWrite})
+	if k.keep != nil {
+		k.keep(zero, x)
 	}
-	return latest(s.rm, o, func(sn *Snapshot) *Office { return sn.Office(o.Key) }), nil
+	if err := s.apply(ctx, p, Change{Kind: k.kind, Key: x.recordKey(), Action: ActionCreate, Record: x}); err != nil {
+		return zero, err
+	}
+	return latest(s.rm, x, func(sn *Snapshot) R { return k.get(sn, x.recordKey()) }), nil
+}
+
+// update replaces the record with the key, which must still be at version.
+func update[R record, In any](ctx context.Context, s *Writer, p *Principal, k *recordKind[R, In], key string, version int, in In) (R, error) {
+	var zero R
+	snap, err := s.writable(p)
+	if err != nil {
+		return zero, err
+	}
+	if err := errorsOf(checkVersion(version), sameKey(*k.inputKey(&in), key)); err != nil {
+		return zero, err
+	}
+	old := k.get(snap, key)
+	if old == zero {
+		return zero, NotFound(k.kind, key)
+	}
+	*k.inputKey(&in) = key
+	x, err := k.validate(&in, snap)
+	if err != nil {
+		return zero, err
+	}
+	if err := authorize(p, "changing this "+k.noun, append(k.regions(snap, old), k.regions(snap, x)...)...); err != nil {
+		return zero, err
+	}
+	if k.checkUpdate != nil {
+		if err := k.checkUpdate(snap, old, x); err != nil {
+			return zero, err
+		}
+	}
+	x.setStamp(version+1, writeProvenance(old.recordProvenance()))
+	if k.keep != nil {
+		k.keep(old, x)
+	}
+	if err := s.apply(ctx, p, Change{Kind: k.kind, Key: key, Action: ActionUpdate, Version: version, Record: x}); err != nil {
+		return zero, err
+	}
+	return latest(s.rm, x, func(sn *Snapshot) R { return k.get(sn, key) }), nil
+}
+
+// remove deletes the record with the key, which must still be at version.
+func remove[R record, In any](ctx context.Context, s *Writer, p *Principal, k *recordKind[R, In], key string, version int) error {
+	var zero R
+	snap, err := s.writable(p)
+	if err != nil {
+		return err
+	}
+	if err := checkVersion(version); err != nil {
+		return err
+	}
+	old := k.get(snap, key)
+	if old == zero {
+		return NotFound(k.kind, key)
+	}
+	if err := authorize(p, "deleting this "+k.noun, k.regions(snap, old)...); err != nil {
+		return err
+	}
+	if k.checkDelete != nil {
+		if err := k.checkDelete(snap, old); err != nil {
+			return err
+		}
+	}
+	return s.apply(ctx, p, Change{Kind: k.kind, Key: key, Action: ActionDelete, Version: version})
+}
+
+func article(noun string) string {
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+var (
+	officeKind = &recordKind[*Office, OfficeInput]{
+		kind: KindOffice, noun: "office",
+		get:      (*Snapshot).Office,
+		validate: (*OfficeInput).office,
+		inputKey: func(in *OfficeInput) *string { return &in.Key },
+		regions:  func(_ *Snapshot, x *Office) []string { return []string{x.Region} },
+		keep:     func(_, x *Office) { markCurated(x.Location) },
+		checkUpdate: func(s *Snapshot, old, x *Office) error {
+			if head := s.secretariatHeadedBy(old.Key); head != nil && old.Kind != x.Kind {
+				return Errorf(CodeConflict, "the office is the head office of %s; its kind cannot change", head.Name)
+			}
+			return nil
+		},
+		checkDelete: func(s *Snapshot, old *Office) error {
+			if head := s.secretariatHeadedBy(old.Key); head != nil {
+				return Errorf(CodeConflict, "the office is the head office of %s and cannot be deleted", head.Name)
+			}
+			return nil
+		},
+	}
+	cityKind = &recordKind[*City, CityInput]{
+		kind: KindCity, noun: "city",
+		get:      (*Snapshot).City,
+		validate: (*CityInput).city,
+		inputKey: func(in *CityInput) *string { return &in.Key },
+		regions:  func(_ *Snapshot, x *City) []string { return []string{x.Region} },
+		// A city's memberships are changed by the membership mutations only.
+		keep: func(old, x *City) {
+			if old != nil {
+				x.Memberships = old.Memberships
+			}
+			markCurated(x.Location)
+		},
+		checkUpdate: func(s *Snapshot, old, x *City) error {
+			if s.isAncestor(old.Key, x.Parent) {
+				return Invalid("input.parent", "%q is a district of %q; a city cannot belong to its own district", x.Parent, old.Key)
+			}
+			return nil
+		},
+		checkDelete: func(s *Snapshot, old *City) error {
+			if ref := s.referencesTo(InstitutionCity, old.Key); ref != "" {
+				return Errorf(CodeConflict, "the city is still referenced by %s; remove that reference first", ref)
+			}
+			if m := old.CurrentMembership(); m != nil && m.Status != MembershipEnded {
+				return Errorf(CodeConflict, "the city holds the %s membership %s; end it before deleting the city", m.Status, m.ID)
+			}
+			return nil
+		},
+	}
+	programKind = &recordKind[*Program, ProgramInput]{
+		kind: KindProgram, noun: "program",
+		get:      (*Snapshot).Program,
+		validate: (*ProgramInput).program,
+		inputKey: func(in *ProgramInput) *string { return &in.Key },
+		regions:  (*Snapshot).programRegions,
+	}
+	organizationKind = &recordKind[*Organization, OrganizationInput]{
+		kind: KindOrganization, noun: "organization",
+		get:      (*Snapshot).Organization,
+		validate: (*OrganizationInput).organization,
+		inputKey: func(in *OrganizationInput) *string { return &in.Key },
+		regions:  (*Snapshot).organizationRegions,
+		checkDelete: func(s *Snapshot, old *Organization) error {
+			if ref := s.referencesTo(InstitutionOrganization, old.Key); ref != "" {
+				return Errorf(CodeConflict, "the organization is still referenced by %s; remove that reference first", ref)
+			}
+			return nil
+		},
+	}
+	personKind = &recordKind[*Person, PersonInput]{
+		kind: KindPerson, noun: "person",
+		get:      (*Snapshot).Person,
+		validate: (*PersonInput).person,
+		inputKey: func(in *PersonInput) *string { return &in.Key },
+		regions:  (*Snapshot).personRegions,
+		checkDelete: func(s *Snapshot, old *Person) error {
+			for i := range s.programs.items {
+				if slices.Contains(programPeople(&s.programs.items[i]), old.Key) {
+					return Errorf(CodeConflict, "the person is still named by program %q; remove them from it first", s.programs.items[i].Key)
+				}
+			}
+			return nil
+		},
+	}
+)
+
+// CreateOffice creates an office.
+func (s *Writer) CreateOffice(ctx context.Context, p *Principal, in OfficeInput) (*Office, error) {
+	return create(ctx, s, p, officeKind, in)
 }
 
 // UpdateOffice replaces the office with the key, which must still be at version.
 func (s *Writer) UpdateOffice(ctx context.Context, p *Principal, key string, version int, in OfficeInput) (*Office, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := errorsOf(checkVersion(version), sameKey(in.Key, key)); err != nil {
-		return nil, err
-	}
-	old, err := current(KindOffice, key, snap.Office)
-	if err != nil {
-		return nil, err
-	}
-	in.Key = key
-	o, err := in.office(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "changing this office", old.Region, o.Region); err != nil {
-		return nil, err
-	}
-	if old.Kind != o.Kind && snap.secretariatHeadedBy(key) != nil {
-		return nil, Errorf(CodeConflict, "the office is the head office of %s; its kind cannot change", snap.secretariatHeadedBy(key).Name)
-	}
-	o.Version, o.Provenance = version+1, writeProvenance(old.Provenance)
-	markCurated(o.Location)
-	if err := s.apply(ctx, p, Change{Kind: KindOffice, Key: key, Action: ActionUpdate, Version: version, Record: o}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, o, func(sn *Snapshot) *Office { return sn.Office(key) }), nil
+	return update(ctx, s, p, officeKind, key, version, in)
 }
 
-// DeleteOffice deletes the office with the key, which must still be at version.
+// DeleteOffice deletes the office with the key, which must still be at version and head no secretariat.
 func (s *Writer) DeleteOffice(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.writable(p)
-	if err != nil {
-		return err
-	}
-	if err := checkVersion(version); err != nil {
-		return err
-	}
-	old, err := current(KindOffice, key, snap.Office)
-	if err != nil {
-		return err
-	}
-	if err := authorize(p, "deleting this office", old.Region); err != nil {
-		return err
-	}
-	if x := snap.secretariatHeadedBy(key); x != nil {
-		return Errorf(CodeConflict, "the office is the head office of %s and cannot be deleted", x.Name)
-	}
-	return s.apply(ctx, p, Change{Kind: KindOffice, Key: key, Action: ActionDelete, Version: version})
+	return remove(ctx, s, p, officeKind, key, version)
 }
 
-// CreateCity creates a city.
+// CreateCity creates a city. Its region is the one serving its country.
 func (s *Writer) CreateCity(ctx context.Context, p *Principal, in CityInput) (*City, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	c, err := in.city(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "creating a city", c.Region); err != nil {
-		return nil, err
-	}
-	c.Version, c.Provenance = 1, Provenance{Origin: OriginWrite}
-	markCurated(c.Location)
-	if err := s.apply(ctx, p, Change{Kind: KindCity, Key: c.Key, Action: ActionCreate, Record: c}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, c, func(sn *Snapshot) *City { return sn.City(c.Key) }), nil
+	return create(ctx, s, p, cityKind, in)
 }
 
-// UpdateCity replaces the city with the key, which must still be at version. Its memberships stay as they are;
-// the membership mutations change them.
+// UpdateCity replaces the city with the key, which must still be at version. Its memberships stay as they are.
 func (s *Writer) UpdateCity(ctx context.Context, p *Principal, key string, version int, in CityInput) (*City, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := errorsOf(checkVersion(version), sameKey(in.Key, key)); err != nil {
-		return nil, err
-	}
-	old, err := current(KindCity, key, snap.City)
-	if err != nil {
-		return nil, err
-	}
-	in.Key = key
-	c, err := in.city(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "changing this city", old.Region, c.Region); err != nil {
-		return nil, err
-	}
-	if snap.isAncestor(key, c.Parent) {
-		return nil, Invalid("input.parent", "%q is a district of %q; a city cannot belong to its own district", c.Parent, key)
-	}
-	c.Memberships = old.Memberships
-	c.Version, c.Provenance = version+1, writeProvenance(old.Provenance)
-	markCurated(c.Location)
-	if err := s.apply(ctx, p, Change{Kind: KindCity, Key: key, Action: ActionUpdate, Version: version, Record: c}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, c, func(sn *Snapshot) *City { return sn.City(key) }), nil
+	return update(ctx, s, p, cityKind, key, version, in)
 }
 
-// DeleteCity deletes the city with the key, which must still be at version and referenced by no other record.
+// DeleteCity deletes the city with the key, which must still be at version, referenced by no other record and
+// hold no membership that has not ended.
 func (s *Writer) DeleteCity(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.writable(p)
-	if err != nil {
-		return err
-	}
-	if err := checkVersion(version); err != nil {
-		return err
-	}
-	old, err := current(KindCity, key, snap.City)
-	if err != nil {
-		return err
-	}
-	if err := authorize(p, "deleting this city", old.Region); err != nil {
-		return err
-	}
-	if ref := snap.referencesTo(InstitutionCity, key); ref != "" {
-		return Errorf(CodeConflict, "the city is still referenced by %s; remove that reference first", ref)
-	}
-	if m := old.CurrentMembership(); m != nil && m.Status != MembershipEnded {
-		return Errorf(CodeConflict, "the city holds the %s membership %s; end it before deleting the city", m.Status, m.ID)
-	}
-	return s.apply(ctx, p, Change{Kind: KindCity, Key: key, Action: ActionDelete, Version: version})
+	return remove(ctx, s, p, cityKind, key, version)
 }
 
 // CreateProgram creates a program.
 func (s *Writer) CreateProgram(ctx context.Context, p *Principal, in ProgramInput) (*Program, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	pr, err := in.program(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "creating a program", snap.programRegions(pr)...); err != nil {
-		return nil, err
-	}
-	pr.Version, pr.Provenance = 1, Provenance{Origin: OriginWrite}
-	if err := s.apply(ctx, p, Change{Kind: KindProgram, Key: pr.Key, Action: ActionCreate, Record: pr}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, pr, func(sn *Snapshot) *Program { return sn.Program(pr.Key) }), nil
+	return create(ctx, s, p, programKind, in)
 }
 
 // UpdateProgram replaces the program with the key, which must still be at version.
 func (s *Writer) UpdateProgram(ctx context.Context, p *Principal, key string, version int, in ProgramInput) (*Program, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := errorsOf(checkVersion(version), sameKey(in.Key, key)); err != nil {
-		return nil, err
-	}
-	old, err := current(KindProgram, key, snap.Program)
-	if err != nil {
-		return nil, err
-	}
-	in.Key = key
-	pr, err := in.program(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "changing this program", append(snap.programRegions(old), snap.programRegions(pr)...)...); err != nil {
-		return nil, err
-	}
-	pr.Version, pr.Provenance = version+1, writeProvenance(old.Provenance)
-	if err := s.apply(ctx, p, Change{Kind: KindProgram, Key: key, Action: ActionUpdate, Version: version, Record: pr}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, pr, func(sn *Snapshot) *Program { return sn.Program(key) }), nil
+	return update(ctx, s, p, programKind, key, version, in)
 }
 
 // DeleteProgram deletes the program with the key, which must still be at version.
 func (s *Writer) DeleteProgram(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.writable(p)
-	if err != nil {
-		return err
-	}
-	if err := checkVersion(version); err != nil {
-		return err
-	}
-	old, err := current(KindProgram, key, snap.Program)
-	if err != nil {
-		return err
-	}
-	if err := authorize(p, "deleting this program", snap.programRegions(old)...); err != nil {
-		return err
-	}
-	return s.apply(ctx, p, Change{Kind: KindProgram, Key: key, Action: ActionDelete, Version: version})
+	return remove(ctx, s, p, programKind, key, version)
 }
 
 // CreateOrganization creates a partner organization.
 func (s *Writer) CreateOrganization(ctx context.Context, p *Principal, in OrganizationInput) (*Organization, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	o, err := in.organization(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "creating an organization", snap.organizationRegions(o)...); err != nil {
-		return nil, err
-	}
-	o.Version, o.Provenance = 1, Provenance{Origin: OriginWrite}
-	if err := s.apply(ctx, p, Change{Kind: KindOrganization, Key: o.Key, Action: ActionCreate, Record: o}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, o, func(sn *Snapshot) *Organization { return sn.Organization(o.Key) }), nil
+	return create(ctx, s, p, organizationKind, in)
 }
 
 // UpdateOrganization replaces the organization with the key, which must still be at version.
 func (s *Writer) UpdateOrganization(ctx context.Context, p *Principal, key string, version int, in OrganizationInput) (*Organization, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := errorsOf(checkVersion(version), sameKey(in.Key, key)); err != nil {
-		return nil, err
-	}
-	old, err := current(KindOrganization, key, snap.Organization)
-	if err != nil {
-		return nil, err
-	}
-	in.Key = key
-	o, err := in.organization(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "changing this organization", append(snap.organizationRegions(old), snap.organizationRegions(o)...)...); err != nil {
-		return nil, err
-	}
-	o.Version, o.Provenance = version+1, writeProvenance(old.Provenance)
-	if err := s.apply(ctx, p, Change{Kind: KindOrganization, Key: key, Action: ActionUpdate, Version: version, Record: o}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, o, func(sn *Snapshot) *Organization { return sn.Organization(key) }), nil
+	return update(ctx, s, p, organizationKind, key, version, in)
 }
 
 // DeleteOrganization deletes the organization with the key, which must still be at version and referenced by
 // no other record.
 func (s *Writer) DeleteOrganization(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.writable(p)
-	if err != nil {
-		return err
-	}
-	if err := checkVersion(version); err != nil {
-		return err
-	}
-	old, err := current(KindOrganization, key, snap.Organization)
-	if err != nil {
-		return err
-	}
-	if err := authorize(p, "deleting this organization", snap.organizationRegions(old)...); err != nil {
-		return err
-	}
-	if ref := snap.referencesTo(InstitutionOrganization, key); ref != "" {
-		return Errorf(CodeConflict, "the organization is still referenced by %s; remove that reference first", ref)
-	}
-	return s.apply(ctx, p, Change{Kind: KindOrganization, Key: key, Action: ActionDelete, Version: version})
+	return remove(ctx, s, p, organizationKind, key, version)
 }
 
 // CreatePerson creates a person.
 func (s *Writer) CreatePerson(ctx context.Context, p *Principal, in PersonInput) (*Person, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	x, err := in.person(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "creating a person", snap.personRegions(x)...); err != nil {
-		return nil, err
-	}
-	x.Version, x.Provenance = 1, Provenance{Origin: OriginWrite}
-	if err := s.apply(ctx, p, Change{Kind: KindPerson, Key: x.Key, Action: ActionCreate, Record: x}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, x, func(sn *Snapshot) *Person { return sn.Person(x.Key) }), nil
+	return create(ctx, s, p, personKind, in)
 }
 
 // UpdatePerson replaces the person with the key, which must still be at version.
 func (s *Writer) UpdatePerson(ctx context.Context, p *Principal, key string, version int, in PersonInput) (*Person, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := errorsOf(checkVersion(version), sameKey(in.Key, key)); err != nil {
-		return nil, err
-	}
-	old, err := current(KindPerson, key, snap.Person)
-	if err != nil {
-		return nil, err
-	}
-	in.Key = key
-	x, err := in.person(snap)
-	if err != nil {
-		return nil, err
-	}
-	if err := authorize(p, "changing this person", append(snap.personRegions(old), snap.personRegions(x)...)...); err != nil {
-		return nil, err
-	}
-	x.Version, x.Provenance = version+1, writeProvenance(old.Provenance)
-	if err := s.apply(ctx, p, Change{Kind: KindPerson, Key: key, Action: ActionUpdate, Version: version, Record: x}); err != nil {
-		return nil, err
-	}
-	return latest(s.rm, x, func(sn *Snapshot) *Person { return sn.Person(key) }), nil
+	return update(ctx, s, p, personKind, key, version, in)
 }
 
 // DeletePerson deletes the person with the key, which must still be at version and named by no program.
 func (s *Writer) DeletePerson(ctx context.Context, p *Principal, key string, version int) error {
-	snap, err := s.writable(p)
-	if err != nil {
-		return err
-	}
-	if err := checkVersion(version); err != nil {
-		return err
-	}
-	old, err := current(KindPerson, key, snap.Person)
-	if err != nil {
-		return err
-	}
-	if err := authorize(p, "deleting this person", snap.personRegions(old)...); err != nil {
-		return err
-	}
-	for i := range snap.programs.items {
-		if slices.Contains(programPeople(&snap.programs.items[i]), key) {
-			return Errorf(CodeConflict, "the person is still named by program %q; remove them from it first", snap.programs.items[i].Key)
-		}
-	}
-	return s.apply(ctx, p, Change{Kind: KindPerson, Key: key, Action: ActionDelete, Version: version})
+	return remove(ctx, s, p, personKind, key, version)
 }
 
 // latest returns the record as the refreshed read model serves it, or the written record where the read model
 // could not refresh.
-func latest[T any](rm *ReadModel, written *T, get func(*Snapshot) *T) *T {
+func latest[R record](rm *ReadModel, written R, get func(*Snapshot) R) R {
+	var zero R
 	if snap := rm.Snapshot(); snap != nil {
-		if x := get(snap); x != nil {
+		if x := get(snap); x != zero {
 			return x
 		}
 	}
