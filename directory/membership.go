@@ -95,29 +95,30 @@ func (s *Writer) newMembership(snap *Snapshot, c *City, category MembershipCateg
 	return &c.Memberships[len(c.Memberships)-1], nil
 }
 
-// findMembership returns the city's membership with the id.
-func findMembership(c *City, id string) (*Membership, error) {
+// openMembership returns a copy of the city with the key and its membership with the id, which must not have
+// ended, for a change based on the city's version.
+func (s *Writer) openMembership(p *Principal, city string, version int, id, what string) (*Snapshot, *City, *Membership, error) {
+	snap, c, err := s.membershipCity(p, city, version, what)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for i := range c.Memberships {
-		if c.Memberships[i].ID == id {
-			return &c.Memberships[i], nil
+		if m := &c.Memberships[i]; m.ID == id {
+			if m.Status == MembershipEnded {
+				return nil, nil, nil, Errorf(CodeConflict, "membership %s ended on %s; grant a new one instead", m.ID, m.Until.Format(time.DateOnly))
+			}
+			return snap, c, m, nil
 		}
 	}
-	return nil, Invalid("input.membership", "%s has no membership %q", c.Name, id)
+	return nil, nil, nil, Invalid("input.membership", "%s has no membership %q", c.Name, id)
 }
 
 // ChangeMembership changes a membership's category, status, serving secretariat or note. Ending a membership
 // takes EndMembership, which records when it ended.
 func (s *Writer) ChangeMembership(ctx context.Context, p *Principal, in ChangeMembershipInput) (*Membership, error) {
-	snap, c, err := s.membershipCity(p, in.City, in.CityVersion, "changing this city's membership")
+	snap, c, m, err := s.openMembership(p, in.City, in.CityVersion, in.Membership, "changing this city's membership")
 	if err != nil {
 		return nil, err
-	}
-	m, err := findMembership(c, in.Membership)
-	if err != nil {
-		return nil, err
-	}
-	if m.Status == MembershipEnded {
-		return nil, Errorf(CodeConflict, "membership %s ended on %s; grant a new one instead", m.ID, m.Until.Format(time.DateOnly))
 	}
 	v := &validator{prefix: "input."}
 	checkEnum(v, "category", in.Category, MembershipCategories, false)
@@ -147,16 +148,9 @@ func (s *Writer) ChangeMembership(ctx context.Context, p *Principal, in ChangeMe
 
 // EndMembership ends a membership on the date until.
 func (s *Writer) EndMembership(ctx context.Context, p *Principal, in EndMembershipInput) (*Membership, error) {
-	_, c, err := s.membershipCity(p, in.City, in.CityVersion, "ending this city's membership")
+	_, c, m, err := s.openMembership(p, in.City, in.CityVersion, in.Membership, "ending this city's membership")
 	if err != nil {
 		return nil, err
-	}
-	m, err := findMembership(c, in.Membership)
-	if err != nil {
-		return nil, err
-	}
-	if m.Status == MembershipEnded {
-		return nil, Errorf(CodeConflict, "membership %s already ended on %s", m.ID, m.Until.Format(time.DateOnly))
 	}
 	v := &validator{prefix: "input."}
 	v.date("until", in.Until, true)

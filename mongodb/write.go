@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -130,17 +129,7 @@ func (s *Store) AuditTrail(ctx context.Context, kind, key string) ([]directory.A
 	defer cur.Close(ctx)
 	var out []directory.AuditEntry
 	for cur.Next(ctx) {
-		var d struct {
-			ID      bson.ObjectID `bson:"_id"`
-			Kind    string        `bson:"kind"`
-			Key     string        `bson:"key"`
-			Action  string        `bson:"action"`
-			Actor   string        `bson:"actor"`
-			At      time.Time     `bson:"at"`
-			Version int           `bson:"version"`
-			Before  bson.Raw      `bson:"before"`
-			After   bson.Raw      `bson:"after"`
-		}
+		var d auditEntry
 		if err := cur.Decode(&d); err != nil {
 			return nil, fmt.Errorf("decode audit entry: %w", err)
 		}
@@ -160,12 +149,17 @@ func (s *Store) AuditTrail(ctx context.Context, kind, key string) ([]directory.A
 	return out, nil
 }
 
-// plainJSON turns a stored document into plain JSON values (relaxed Extended JSON), for clients.
-func plainJSON(raw bson.Raw) (map[string]any, error) {
-	if raw == nil {
+// plainJSON turns a stored document, as the driver decodes it, into plain JSON values (relaxed Extended JSON)
+// for clients.
+func plainJSON(doc any) (map[string]any, error) {
+	if doc == nil {
 		return nil, nil
 	}
-	b, err := bson.MarshalExtJSON(raw, false, false)
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("audit entry to JSON: %w", err)
+	}
+	b, err := bson.MarshalExtJSON(bson.Raw(raw), false, false)
 	if err != nil {
 		return nil, fmt.Errorf("audit entry to JSON: %w", err)
 	}
