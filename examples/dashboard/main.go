@@ -8,7 +8,7 @@
 // It queries over GET, so that a CDN in front of the server can answer repeated runs.
 package main
 
-//go:generate go run github.com/Khan/genqlient
+//go:generate go tool genqlient
 
 import (
 	"context"
