@@ -36,6 +36,8 @@ type config struct {
 
 	// PersistedQueryCacheSize is how many automatic persisted queries are kept; 0 turns them off.
 	PersistedQueryCacheSize int
+	// ResponseCacheBytes bounds the GraphQL answers to anonymous queries kept in memory; 0 turns the cache off.
+	ResponseCacheBytes int
 	// CacheControl is the Cache-Control of cacheable GET responses: GraphQL queries, exports, the schema.
 	CacheControl string
 	// PublicURL is the server's public base URL, for links in exports; empty derives it from each request.
@@ -86,6 +88,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	queryCache := fs.String("query-cache-size", env("GRAPHQL_QUERY_CACHE_SIZE", "1000"), "parsed queries kept in memory (env GRAPHQL_QUERY_CACHE_SIZE)")
 	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "10s"), "time to finish requests on shutdown (env SHUTDOWN_TIMEOUT)")
 	apqCache := fs.String("apq-cache-size", env("GRAPHQL_APQ_CACHE_SIZE", "1000"), "automatic persisted queries kept in memory; 0 turns them off (env GRAPHQL_APQ_CACHE_SIZE)")
+	responseCache := fs.String("response-cache-bytes", env("GRAPHQL_RESPONSE_CACHE_BYTES", "33554432"), "bytes of GraphQL answers to anonymous queries kept in memory, to answer them again until the directory changes; 0 turns the cache off (env GRAPHQL_RESPONSE_CACHE_BYTES)")
 	cacheControl := fs.String("http-cache-control", env("HTTP_CACHE_CONTROL", httpcache.DefaultCacheControl), "Cache-Control of cacheable GET responses (env HTTP_CACHE_CONTROL)")
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "public base URL of the server, such as https://directory.example.org, for links in exports; empty uses each request's host (env PUBLIC_URL)")
 	jwtSecret := fs.String("jwt-secret", env("JWT_SECRET", ""), "HS256 secret that signs accepted JWTs, at least 32 bytes; empty accepts no JWTs (env JWT_SECRET)")
@@ -156,6 +159,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		QueryCacheSize:          integer("GRAPHQL_QUERY_CACHE_SIZE", *queryCache, 1),
 		ShutdownTimeout:         duration("SHUTDOWN_TIMEOUT", *shutdown),
 		PersistedQueryCacheSize: integer("GRAPHQL_APQ_CACHE_SIZE", *apqCache, 0),
+		ResponseCacheBytes:      integer("GRAPHQL_RESPONSE_CACHE_BYTES", *responseCache, 0),
 		CacheControl:            *cacheControl,
 		PublicURL:               strings.TrimSuffix(*publicURL, "/"),
 		JWTSecret:               *jwtSecret,

@@ -41,7 +41,8 @@ func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, stor
 
 	handle("/graphql", protect(graph.NewHandler(rm, graph.Options{
 		Introspection: cfg.Introspection, QueryCacheSize: cfg.QueryCacheSize, Log: log,
-		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, CacheControl: cfg.CacheControl, Observer: m,
+		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, ResponseCacheBytes: cfg.ResponseCacheBytes,
+		CacheControl: cfg.CacheControl, Observer: m,
 		Writer: directory.NewWriter(store, rm, log),
 		Auth:   auth.New(store, jwtConfig(cfg)),
 		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, MaxAliases: cfg.MaxAliases,

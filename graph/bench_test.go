@@ -12,16 +12,20 @@ import (
 	"reflect"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/internal/benchdata"
 )
 
-// The benchmarks serve the same queries over directories of growing size, once through the GraphQL handler
-// and once through a plain net/http handler that calls the same snapshot methods and writes the same JSON.
-// The first shows that a page costs about the same at any size; the second what GraphQL itself costs.
+// The benchmarks serve the same queries over directories of growing size: through the GraphQL handler with its
+// response cache off, so that every request runs; through the GraphQL handler answering from a warm response
+// cache, as it answers a query asked again before the directory changes; and through a plain net/http handler
+// that calls the same snapshot methods and writes the same JSON. The first shows that a page costs about the
+// same at any size; the comparison with the last what GraphQL itself costs.
 // cpu-ns/op is the process's CPU time per request, on every thread (GraphQL resolves fields on goroutines
 // of their own); on a busy machine it is steadier than ns/op.
 
@@ -54,11 +58,20 @@ const (
 
 var benchQueries = []string{queryOffices, queryCitiesP1, queryCitiesP50, queryRegionCountry}
 
-func BenchmarkGraphQL(b *testing.B) { benchmarkQueries(b, false) }
+// The handlers the benchmarks measure.
+const (
+	viaGraphQL = iota
+	viaGraphQLCached
+	viaPlainJSON
+)
 
-func BenchmarkPlainJSON(b *testing.B) { benchmarkQueries(b, true) }
+func BenchmarkGraphQL(b *testing.B) { benchmarkQueries(b, viaGraphQL) }
 
-func benchmarkQueries(b *testing.B, plain bool) {
+func BenchmarkGraphQLCached(b *testing.B) { benchmarkQueries(b, viaGraphQLCached) }
+
+func BenchmarkPlainJSON(b *testing.B) { benchmarkQueries(b, viaPlainJSON) }
+
+func benchmarkQueries(b *testing.B, via int) {
 	// Built on first use, so that running one size does not generate the others.
 	fixtures := map[int]*fixture{}
 	for _, q := range benchQueries {
@@ -70,9 +83,13 @@ func benchmarkQueries(b *testing.B, plain bool) {
 					fixtures[n] = f
 				}
 				h, req := f.graphQL, f.requests[q].graphQL
-				if plain {
+				switch via {
+				case viaGraphQLCached:
+					h = f.cached
+				case viaPlainJSON:
 					h, req = f.plain, f.requests[q].plain
 				}
+				misses := f.misses.Load()
 				b.ReportAllocs()
 				cpu := benchdata.CPUTime()
 				for b.Loop() {
@@ -85,19 +102,33 @@ func benchmarkQueries(b *testing.B, plain bool) {
 				if cpu := benchdata.CPUTime() - cpu; cpu > 0 {
 					b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 				}
+				if n := f.misses.Load() - misses; n > 0 {
+					b.Fatalf("the response cache missed %d times", n)
+				}
 			})
 		}
 	}
 }
 
-// fixture is a generated directory loaded into a read model, the two handlers over it, and the requests of
-// each benchmarked query.
+// fixture is a generated directory loaded into a read model, the handlers over it, and the requests of each
+// benchmarked query.
 type fixture struct {
-	graphQL, plain http.Handler
-	requests       map[string]benchRequests
+	graphQL, cached, plain http.Handler
+	requests               map[string]benchRequests
+	// misses counts the requests the cached handler did not answer from its cache.
+	misses *atomic.Int64
 }
 
 type benchRequests struct{ graphQL, plain func() *http.Request }
+
+// missCounter counts the requests of the cached handler that ran.
+type missCounter struct{ misses *atomic.Int64 }
+
+func (c missCounter) ObserveOperation(_, outcome string, _ time.Duration) {
+	if outcome != "cached" {
+		c.misses.Add(1)
+	}
+}
 
 // dataSource is a store that never changes: the benchmarks measure the read model, not the database.
 type dataSource struct{ data *directory.Data }
@@ -132,9 +163,13 @@ func newFixture(b *testing.B, cities int) *fixture {
 		after = p.PageInfo.EndCursor
 	}
 
+	misses := &atomic.Int64{}
 	f := &fixture{
-		graphQL: graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, Log: log}),
-		plain:   plainHandler(rm),
+		graphQL: graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 0, Log: log}),
+		cached: graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 32 << 20, Log: log,
+			Observer: missCounter{misses}}),
+		plain:  plainHandler(rm),
+		misses: misses,
 		requests: map[string]benchRequests{
 			queryOffices: {
 				graphQL: graphQLRequest(b, officesGraphQL, map[string]any{"r": benchRegion}),
@@ -163,7 +198,8 @@ func newFixture(b *testing.B, cities int) *fixture {
 }
 
 // checkSameResults fails unless the plain handler answers the query with exactly the GraphQL response's data,
-// so that the two benchmarks compare the same work. It also warms the GraphQL query cache.
+// and the cached handler with exactly the GraphQL response, so that the benchmarks compare the same work. It
+// also warms the GraphQL query cache and the cached handler's response cache.
 func checkSameResults(b *testing.B, f *fixture, query string) {
 	b.Helper()
 	serve := func(h http.Handler, req *http.Request) []byte {
@@ -178,8 +214,12 @@ func checkSameResults(b *testing.B, f *fixture, query string) {
 		Data   any
 		Errors []any
 	}
-	if err := json.Unmarshal(serve(f.graphQL, f.requests[query].graphQL()), &gql); err != nil {
+	executed := serve(f.graphQL, f.requests[query].graphQL())
+	if err := json.Unmarshal(executed, &gql); err != nil {
 		b.Fatal(err)
+	}
+	if cached := serve(f.cached, f.requests[query].graphQL()); !bytes.Equal(cached, executed) {
+		b.Fatalf("%s: the cached handler answers\n%s\nwhere GraphQL answers\n%s", query, cached, executed)
 	}
 	if gql.Errors != nil {
 		b.Fatalf("%s: GraphQL errors: %v", query, gql.Errors)

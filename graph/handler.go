@@ -31,6 +31,9 @@ type Options struct {
 	PersistedQueryCacheSize int
 	// CacheControl is the Cache-Control of cacheable GET responses; empty means httpcache.DefaultCacheControl.
 	CacheControl string
+	// ResponseCacheBytes bounds the serialized answers to anonymous queries kept to answer the same request
+	// again at the same snapshot without running it; 0 turns the cache off.
+	ResponseCacheBytes int
 	// Observer, where set, learns the outcome of every request.
 	Observer OperationObserver
 	// Writer is the write path of mutations; Auth authenticates their bearer tokens.
@@ -45,12 +48,16 @@ type Options struct {
 func NewHandler(rm *directory.ReadModel, opts Options) *handler.Server {
 	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auth: opts.Auth, present: ErrorPresenter(opts.Log)}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()}))
-	srv.AddTransport(&httpTransport{
+	transport := &httpTransport{
 		rm:           rm,
 		fingerprint:  fingerprint(opts),
 		cacheControl: cmp.Or(opts.CacheControl, httpcache.DefaultCacheControl),
 		observer:     opts.Observer,
-	})
+	}
+	if opts.ResponseCacheBytes > 0 {
+		transport.responses = newResponseCache(opts.ResponseCacheBytes)
+	}
+	srv.AddTransport(transport)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](max(opts.QueryCacheSize, 1)))
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})

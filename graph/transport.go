@@ -47,8 +47,8 @@ const (
 )
 
 // OperationObserver learns the outcome of every request to the GraphQL endpoint: the operation's name (empty
-// for an anonymous operation or a request that names none), "ok", "not_modified" or the code of the first
-// error, and how long it took.
+// for an anonymous operation or a request that names none), "ok", "not_modified", "cached" (answered from the
+// response cache without running) or the code of the first error, and how long it took.
 type OperationObserver interface {
 	ObserveOperation(name, outcome string, took time.Duration)
 }
@@ -57,7 +57,8 @@ type OperationObserver interface {
 // (https://graphql.github.io/graphql-over-http/draft/) asks: POST with application/json bodies, GET for
 // queries, both response media types with the status codes the specification gives each, Accept negotiation,
 // and UTF-8 throughout. GET responses carry an entity tag of the snapshot revision and the request and the
-// configured Cache-Control, so that browsers and CDNs can keep them; POST responses are not stored.
+// configured Cache-Control, so that browsers and CDNs can keep them; POST responses are not stored by HTTP
+// caches. The transport keeps answers to anonymous queries itself, over GET and POST alike, in responses.
 type httpTransport struct {
 	rm *directory.ReadModel
 	// fingerprint tells apart servers whose answers to the same request at the same revision may differ: the
@@ -65,6 +66,8 @@ type httpTransport struct {
 	fingerprint  string
 	cacheControl string
 	observer     OperationObserver
+	// responses, where set, keeps the answers to anonymous queries (respcache.go).
+	responses *responseCache
 }
 
 var _ graphql.Transport = (*httpTransport)(nil)
@@ -130,13 +133,32 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 	if req.err != nil {
 		return x.fail(req.err.status, req.err.code, req.err.message)
 	}
+
+	// One snapshot answers the whole request: the entity tag and the response cache's key name its revision,
+	// and the resolvers read it.
+	ctx := x.r.Context()
+	snap := t.rm.Snapshot()
+	// A caller with credentials may be answered differently, or refused; only anonymous answers are shared.
+	caching := t.responses != nil && snap != nil && x.r.Header.Get("Authorization") == ""
+	var key responseKey
+	if caching {
+		// Looked up before the parameters are decoded: a request found here was decoded, and ran, before.
+		key = responseKeyOf(snap, x, req)
+		if cached, ok := t.responses.get(key); ok {
+			return t.replay(x, cached)
+		}
+	}
+	req.decode()
+	x.operation = req.params.OperationName
+	if req.err != nil {
+		return x.fail(req.err.status, req.err.code, req.err.message)
+	}
 	if x.get && isMutation(req.params.Query, req.params.OperationName) {
 		return x.refuseMutation()
 	}
+	// Asked before execution, which puts the persisted document into the parameters of a request without one.
+	registers := req.registersPersistedQuery()
 
-	// One snapshot answers the whole request: the entity tag names its revision, and the resolvers read it.
-	ctx := x.r.Context()
-	snap := t.rm.Snapshot()
 	etag := ""
 	if snap != nil {
 		ctx = WithSnapshot(ctx, snap)
@@ -176,10 +198,45 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 		resp = &graphql.Response{Errors: gqlerror.List{{Message: internalMessage,
 			Extensions: map[string]any{"code": string(directory.CodeInternal)}}}}
 	}
-	if x.get && etag != "" && cacheable(resp) {
+	snapshotOnly := readsSnapshotOnly(opCtx.Operation.SelectionSet, opCtx.Doc.Fragments)
+	if x.get && etag != "" && cacheable(resp) && snapshotOnly {
 		t.setCacheable(x, etag)
 	}
-	return x.respond(resp, false)
+	status, body, outcome := x.render(resp, false)
+	// Kept simple, and so safe: a query's complete answer with nothing but data, never a mutation's.
+	if caching && snapshotOnly && opCtx.Operation.Operation == ast.Query && !registers &&
+		status == http.StatusOK && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && len(resp.Data) > 0 &&
+		len(body) <= maxCachedResponseBytes {
+		t.responses.add(key, &cachedResponse{body: body, etag: etag, operation: x.operation}, snapshotIDOf(t.rm.Snapshot()))
+	}
+	x.write(status, body)
+	return outcome
+}
+
+// responseKeyOf names the request's answer at snap in the response cache.
+func responseKeyOf(snap *directory.Snapshot, x *exchange, req *request) responseKey {
+	k := responseKey{snapshot: snapshotIDOf(snap), mediaType: x.mediaType, post: !x.get}
+	if x.get {
+		k.request = getRequestDigest(req.query, req.params.OperationName, req.variables, req.extensions)
+	} else {
+		k.request = sha256.Sum256(req.body)
+	}
+	return k
+}
+
+// replay answers a request from the response cache, with the headers running it would have given: the same
+// status, media type and, for a GET, entity tag and Cache-Control, and 304 to a conditional GET.
+func (t *httpTransport) replay(x *exchange, cached *cachedResponse) string {
+	x.operation = cached.operation
+	if x.get {
+		t.setCacheable(x, cached.etag)
+		if httpcache.NotModified(x.r, cached.etag) {
+			httpcache.WriteNotModified(x.w)
+			return "not_modified"
+		}
+	}
+	x.write(http.StatusOK, cached.body)
+	return "cached"
 }
 
 // setCacheable lets caches keep the response to a GET request. A request with credentials is answered for its
@@ -217,7 +274,14 @@ func (x *exchange) refuseMutation() string {
 
 // respond writes a GraphQL response. requestError is set for a request that failed before execution.
 func (x *exchange) respond(resp *graphql.Response, requestError bool) string {
-	status := http.StatusOK
+	status, body, outcome := x.render(resp, requestError)
+	x.write(status, body)
+	return outcome
+}
+
+// render encodes a GraphQL response and picks its status; it sets the headers that go with an error status.
+func (x *exchange) render(resp *graphql.Response, requestError bool) (status int, body []byte, outcome string) {
+	status = http.StatusOK
 	if x.mediaType == MediaTypeGraphQLResponse && (requestError || len(resp.Data) == 0) {
 		// Without data the specification asks for a 4xx or 5xx status; with application/json, 200 tells the
 		// client that the body is a GraphQL response and not some intermediary's.
@@ -238,25 +302,24 @@ func (x *exchange) respond(resp *graphql.Response, requestError bool) string {
 			}
 		}
 	}
-	body := struct {
+	b := struct {
 		Errors     gqlerror.List   `json:"errors,omitempty"`
 		Data       json.RawMessage `json:"data,omitempty"` // absent, not null, after a request error
 		Extensions map[string]any  `json:"extensions,omitempty"`
 	}{resp.Errors, resp.Data, resp.Extensions}
 	if requestError {
-		body.Data = nil
+		b.Data = nil
 	}
-	b, err := marshal(body)
+	body, err := marshal(b)
 	if err != nil {
-		b, _ = marshal(errorBody(string(directory.CodeInternal), internalMessage))
+		body, _ = marshal(errorBody(string(directory.CodeInternal), internalMessage))
 		status = http.StatusInternalServerError
 	}
-	x.write(status, b)
-	outcome := "ok"
+	outcome = "ok"
 	if len(resp.Errors) > 0 {
 		outcome = errorCode(resp.Errors[0])
 	}
-	return outcome
+	return status, body, outcome
 }
 
 // fail answers a request that is not a well-formed GraphQL-over-HTTP request, or not one this endpoint
@@ -334,6 +397,11 @@ func credentials(r *http.Request) string {
 // isMutation reports whether the operation the document and name select is not a query. A document that does
 // not parse is left to the executor to report.
 func isMutation(query, operationName string) bool {
+	// Without either keyword every operation of the document is a query (a selection set alone is one), so
+	// the document need not be parsed here; the executor parses it once and caches it.
+	if !strings.Contains(query, "mutation") && !strings.Contains(query, "subscription") {
+		return false
+	}
 	op := selectOperation(query, operationName)
 	return op != nil && op.Operation != ast.Query
 }
@@ -435,12 +503,16 @@ func negotiate(accept []string) (string, bool) {
 	return MediaTypeJSON, true
 }
 
-// request is a parsed GraphQL-over-HTTP request, or why it is not one.
+// request is a GraphQL-over-HTTP request, read in two steps: parseGET or parsePOST take the parameters as sent
+// and check their encoding, which is all the response cache needs to name the request; decode then decodes
+// them for the executor.
 type request struct {
 	params graphql.RawParams
-	// The parameters as sent, which name the request in its entity tag.
+	// The parameters of a GET as sent, which name the request in its entity tag.
 	query, variables, extensions string
-	err                          *requestError
+	// The body of a POST.
+	body []byte
+	err  *requestError
 }
 
 type requestError struct {
@@ -469,92 +541,195 @@ func parseGET(r *http.Request) *request {
 		}
 	}
 	req.query, req.variables, req.extensions = values.Get("query"), values.Get("variables"), values.Get("extensions")
-	req.params.Query = req.query
 	req.params.OperationName = values.Get("operationName")
-	if !utf8.ValidString(req.query + req.params.OperationName + req.variables + req.extensions) {
-		req.err = badRequest("the URL's parameters are not valid UTF-8")
-		return req
+	for _, p := range [...]string{req.query, req.params.OperationName, req.variables, req.extensions} {
+		if !utf8.ValidString(p) {
+			req.err = badRequest("the URL's parameters are not valid UTF-8")
+			return req
+		}
 	}
-	if req.params.Variables, req.err = jsonObject("variables", []byte(req.variables)); req.err != nil {
-		return req
-	}
-	if req.params.Extensions, req.err = jsonObject("extensions", []byte(req.extensions)); req.err != nil {
-		return req
-	}
-	req.err = requireQuery(&req.params)
 	return req
 }
 
-// parsePOST reads the parameters from a JSON body.
+// sendJSON tells the client how to send a POST request.
+const sendJSON = "send the request as a JSON object with Content-Type: application/json"
+
+// parsePOST reads the body of a POST request.
 func parsePOST(w http.ResponseWriter, r *http.Request) *request {
 	req := &request{}
 	req.params.ReadTime.Start = graphql.Now()
-	const sendJSON = "send the request as a JSON object with Content-Type: application/json"
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		req.err = &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
 			"compressed request bodies are not supported; " + sendJSON}
 		return req
 	}
-	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
-	switch {
-	case ct == "":
-		req.err = &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "the request has no Content-Type; " + sendJSON}
-	case err != nil || mt != MediaTypeJSON:
-		req.err = &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
-			fmt.Sprintf("the GraphQL endpoint does not accept %q; %s", ct, sendJSON)}
-	case params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8") && !strings.EqualFold(params["charset"], "utf8"):
-		req.err = &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
-			fmt.Sprintf("the GraphQL endpoint does not accept the charset %q; send the request in UTF-8", params["charset"])}
-	}
-	if req.err != nil {
+	if req.err = checkContentType(r.Header.Get("Content-Type")); req.err != nil {
 		w.Header().Set("Accept-Post", MediaTypeJSON+"; charset=utf-8")
 		return req
 	}
 
-	tooLargeErr := &requestError{http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
-		fmt.Sprintf("the request body is larger than %d bytes", MaxRequestBytes)}
+	tooLarge := func() *requestError {
+		return &requestError{http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
+			fmt.Sprintf("the request body is larger than %d bytes", MaxRequestBytes)}
+	}
 	if r.ContentLength > MaxRequestBytes {
-		req.err = tooLargeErr // refused unread
+		req.err = tooLarge() // refused unread
 		return req
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
-	var tooLarge *http.MaxBytesError
+	// Sized by Content-Length where the client gave it, so that the body is read into one allocation; the
+	// spare MinRead bytes let ReadFrom see the end without growing the buffer.
+	var buf bytes.Buffer
+	buf.Grow(int(max(r.ContentLength, 0)) + bytes.MinRead)
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	body := buf.Bytes()
 	switch {
-	case errors.As(err, &tooLarge):
-		req.err = tooLargeErr
-		return req
 	case err != nil:
-		req.err = badRequest("the request body could not be read")
-		return req
+		if maxBytes := (*http.MaxBytesError)(nil); errors.As(err, &maxBytes) {
+			req.err = tooLarge()
+		} else {
+			req.err = badRequest("the request body could not be read")
+		}
 	case len(bytes.TrimSpace(body)) == 0:
 		req.err = badRequest("the request body is empty; %s", sendJSON)
-		return req
 	case !utf8.Valid(body):
 		req.err = badRequest("the request body is not valid UTF-8")
-		return req
+	default:
+		req.body = body
 	}
-	// The body is never echoed back: it may be large, and it is the client's own.
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
-		req.err = badRequest(`the request body is not a JSON object; send one such as {"query": "{ regions { name } }"}`)
-		return req
-	}
-	if req.params.Query, req.err = jsonString("query", fields["query"]); req.err != nil {
-		return req
-	}
-	if req.params.OperationName, req.err = jsonString("operationName", fields["operationName"]); req.err != nil {
-		return req
-	}
-	if req.params.Variables, req.err = jsonObject("variables", fields["variables"]); req.err != nil {
-		return req
-	}
-	if req.params.Extensions, req.err = jsonObject("extensions", fields["extensions"]); req.err != nil {
-		return req
-	}
-	req.query = req.params.Query
-	req.err = requireQuery(&req.params)
 	return req
+}
+
+// checkContentType refuses a POST body that is not JSON in UTF-8.
+func checkContentType(ct string) *requestError {
+	switch ct {
+	case MediaTypeJSON, MediaTypeJSON + "; charset=utf-8":
+		return nil // what nearly every client sends, without parsing it each time
+	case "":
+		return &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "the request has no Content-Type; " + sendJSON}
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	switch {
+	case err != nil || mt != MediaTypeJSON:
+		return &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			fmt.Sprintf("the GraphQL endpoint does not accept %q; %s", ct, sendJSON)}
+	case params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8") && !strings.EqualFold(params["charset"], "utf8"):
+		return &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			fmt.Sprintf("the GraphQL endpoint does not accept the charset %q; send the request in UTF-8", params["charset"])}
+	}
+	return nil
+}
+
+// decode decodes the parameters for the executor, setting err if they are not valid.
+func (req *request) decode() {
+	if req.body != nil {
+		req.err = decodeBody(req.body, &req.params)
+		req.query = req.params.Query
+	} else {
+		req.params.Query = req.query
+		if req.params.Variables, req.err = jsonObject("variables", req.variables); req.err != nil {
+			return
+		}
+		if req.params.Extensions, req.err = jsonObject("extensions", req.extensions); req.err != nil {
+			return
+		}
+	}
+	if req.err == nil {
+		req.err = requireQuery(&req.params)
+	}
+}
+
+// registersPersistedQuery reports whether the request sends a document with its persisted-query hash, which
+// stores the document for requests that send the hash alone.
+func (req *request) registersPersistedQuery() bool {
+	return req.params.Query != "" && req.params.Extensions["persistedQuery"] != nil
+}
+
+// decodeBody decodes a POST body into p in one pass. The body must be one JSON object; its members query and
+// operationName, if present and not null, must be strings, and variables and extensions objects. The first of
+// those problems, in that order, is the one reported, and of a member given twice the last counts. The body is
+// never echoed back: it may be large, and it is the client's own.
+func decodeBody(body []byte, p *graphql.RawParams) *requestError {
+	notObject := func() *requestError {
+		return badRequest(`the request body is not a JSON object; send one such as {"query": "{ regions { name } }"}`)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // numbers in variables stay json.Number, as the executor expects
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return notObject()
+	}
+	var (
+		query, operationName        *string
+		variables, extensions       map[string]any
+		badQuery, badName           bool
+		badVariables, badExtensions bool
+	)
+	// decode decodes the next member's value into v. It reports whether the value had the wrong type, and
+	// fails on anything else, after which the decoder cannot go on.
+	decode := func(v any) (wrongType, ok bool) {
+		err := dec.Decode(v)
+		if err == nil {
+			return false, true
+		}
+		var typeErr *json.UnmarshalTypeError
+		wrongType = errors.As(err, &typeErr)
+		return wrongType, wrongType
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return notObject()
+		}
+		ok := true
+		// Each value is decoded into a variable of its own, so that a member given twice counts only the last
+		// time, and a member not given costs nothing.
+		switch tok {
+		case "query":
+			var v *string
+			badQuery, ok = decode(&v)
+			query = v
+		case "operationName":
+			var v *string
+			badName, ok = decode(&v)
+			operationName = v
+		case "variables":
+			var v map[string]any
+			badVariables, ok = decode(&v)
+			variables = v
+		case "extensions":
+			var v map[string]any
+			badExtensions, ok = decode(&v)
+			extensions = v
+		default:
+			var skip json.RawMessage
+			_, ok = decode(&skip)
+		}
+		if !ok {
+			return notObject()
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return notObject()
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return notObject()
+	}
+	switch {
+	case badQuery:
+		return badRequest("query must be a string")
+	case badName:
+		p.Query = valueOf(query)
+		return badRequest("operationName must be a string")
+	}
+	p.Query, p.OperationName = valueOf(query), valueOf(operationName)
+	switch {
+	case badVariables:
+		return badRequest("variables must be a JSON object")
+	case badExtensions:
+		p.Variables = variables
+		return badRequest("extensions must be a JSON object")
+	}
+	p.Variables, p.Extensions = variables, extensions
+	return nil
 }
 
 // requireQuery refuses a request without a document, unless it names an automatic persisted query.
@@ -565,28 +740,13 @@ func requireQuery(p *graphql.RawParams) *requestError {
 	return nil
 }
 
-// jsonString decodes an optional string parameter; null is the same as absent.
-func jsonString(name string, raw json.RawMessage) (string, *requestError) {
-	var s *string
-	if len(raw) == 0 {
-		return "", nil
-	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", badRequest("%s must be a string", name)
-	}
-	if s == nil {
-		return "", nil
-	}
-	return *s, nil
-}
-
-// jsonObject decodes an optional map parameter; null is the same as absent. Numbers stay json.Number, as the
-// executor expects.
-func jsonObject(name string, raw []byte) (map[string]any, *requestError) {
-	if len(bytes.TrimSpace(raw)) == 0 {
+// jsonObject decodes an optional map parameter of a GET; null is the same as absent. Numbers stay json.Number,
+// as the executor expects.
+func jsonObject(name string, raw string) (map[string]any, *requestError) {
+	if len(strings.TrimSpace(raw)) == 0 {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
