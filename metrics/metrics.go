@@ -51,7 +51,7 @@ func New(reg *prometheus.Registry, rm ReadModel, maxOperationNames int) *Metrics
 		registry: reg,
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "directory_graphql_requests_total",
-			Help: `GraphQL requests by operation name and outcome: "ok", "not_modified" or the code of the first error.`,
+			Help: `GraphQL requests by operation name and outcome: "ok", "cached" (answered from the response cache), "not_modified" or the code of the first error.`,
 		}, []string{"operation", "outcome"}),
 		operationDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "directory_graphql_request_duration_seconds",
