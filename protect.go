@@ -13,24 +13,46 @@ import (
 	"github.com/iclei/directory/graph"
 )
 
-// protect wraps the API in the protections a public endpoint needs: a request rate limit and a membership
-// application limit per client address, and a deadline for every request.
-func protect(next http.Handler, cfg *config) http.Handler {
-	key := func(r *http.Request) (string, error) {
+// clientKey returns the rate-limit key of a request's client: its address, an IPv6 client by its /64.
+func clientKey(cfg *config) httprate.KeyFunc {
+	return func(r *http.Request) (string, error) {
 		return httprate.CanonicalizeIP(clientIP(r, cfg.TrustedProxies)), nil
 	}
-	applications := httprate.NewRateLimiter(cfg.ApplicationLimit, time.Hour)
+}
+
+// limitRequests gives every endpoint a deadline per request and the per-client request rate limit, except
+// the probes of load balancers and monitoring (/healthz, /readyz, /metrics), which must answer however busy a
+// client is.
+func limitRequests(next http.Handler, cfg *config) http.Handler {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		client, _ := key(r)
-		ctx := graph.WithApplicationThrottle(r.Context(), func() bool { return !applications.OnLimit(w, r, client) })
-		ctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 	if cfg.RateLimit == 0 {
 		return h
 	}
-	return httprate.LimitBy(cfg.RateLimit, time.Minute, key, httprate.WithLimitHandler(tooManyRequests))(h)
+	limited := httprate.LimitBy(cfg.RateLimit, time.Minute, clientKey(cfg), httprate.WithLimitHandler(tooManyRequests))(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz", "/readyz", "/metrics":
+			h.ServeHTTP(w, r)
+		default:
+			limited.ServeHTTP(w, r)
+		}
+	})
+}
+
+// throttleApplications lets the GraphQL endpoint hold each client to the membership application limit: the
+// resolver asks, the limit counts per client address.
+func throttleApplications(next http.Handler, cfg *config) http.Handler {
+	key := clientKey(cfg)
+	applications := httprate.NewRateLimiter(cfg.ApplicationLimit, time.Hour)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, _ := key(r)
+		ctx := graph.WithApplicationThrottle(r.Context(), func() bool { return !applications.OnLimit(w, r, client) })
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // tooManyRequests answers a rate-limited request in the shape of a GraphQL error.

@@ -39,7 +39,7 @@ func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, stor
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, m.Route(pattern, h)) }
 
-	handle("/graphql", protect(graph.NewHandler(rm, graph.Options{
+	handle("/graphql", throttleApplications(graph.NewHandler(rm, graph.Options{
 		Introspection: cfg.Introspection, QueryCacheSize: cfg.QueryCacheSize, Log: log,
 		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, ResponseCacheBytes: cfg.ResponseCacheBytes,
 		CacheControl: cfg.CacheControl, Observer: m,
@@ -85,7 +85,7 @@ func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, stor
 		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
 		MaxAge:         600,
 	})
-	return requestlog.Middleware(log, c.Handler(mux))
+	return requestlog.Middleware(log, limitRequests(c.Handler(mux), cfg))
 }
 
 // schemaHandler serves the schema's SDL, the same text as schema.graphql at the repository root.
