@@ -20,27 +20,28 @@ func clientKey(cfg *config) httprate.KeyFunc {
 	}
 }
 
-// limitRequests gives every endpoint a deadline per request and the per-client request rate limit, except
-// the probes of load balancers and monitoring (/healthz, /readyz, /metrics), which must answer however busy a
-// client is.
-func limitRequests(next http.Handler, cfg *config) http.Handler {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-	if cfg.RateLimit == 0 {
-		return h
+// limitRequests returns the middleware that gives an endpoint a deadline per request and the per-client request
+// rate limit, one limit shared by every endpoint it wraps. probe endpoints (/healthz, /readyz, /metrics), which
+// load balancers and monitoring must reach however busy a client is, get the deadline only.
+func limitRequests(cfg *config) func(h http.Handler, probe bool) http.Handler {
+	var limiter *httprate.RateLimiter
+	if cfg.RateLimit > 0 {
+		limiter = httprate.NewRateLimiter(cfg.RateLimit, time.Minute, httprate.WithLimitHandler(tooManyRequests))
 	}
-	limited := httprate.LimitBy(cfg.RateLimit, time.Minute, clientKey(cfg), httprate.WithLimitHandler(tooManyRequests))(h)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/healthz", "/readyz", "/metrics":
-			h.ServeHTTP(w, r)
-		default:
-			limited.ServeHTTP(w, r)
-		}
-	})
+	key := clientKey(cfg)
+	return func(next http.Handler, probe bool) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if limiter != nil && !probe {
+				client, _ := key(r)
+				if limiter.RespondOnLimit(w, r, client) {
+					return
+				}
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
 }
 
 // throttleApplications lets the GraphQL endpoint hold each client to the membership application limit: the

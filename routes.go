@@ -37,7 +37,11 @@ func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, stor
 	// The server's own registry: nothing is registered globally, and each server (each test's) has its own.
 	m := metrics.New(prometheus.NewRegistry(), rm, metrics.DefaultMaxOperationNames)
 	mux := http.NewServeMux()
-	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, m.Route(pattern, h)) }
+	limit := limitRequests(cfg)
+	handle := func(pattern string, h http.Handler) {
+		probe := pattern == "GET /healthz" || pattern == "GET /readyz" || pattern == "GET /metrics"
+		mux.Handle(pattern, m.Route(pattern, limit(h, probe)))
+	}
 
 	handle("/graphql", throttleApplications(graph.NewHandler(rm, graph.Options{
 		Introspection: cfg.Introspection, QueryCacheSize: cfg.QueryCacheSize, Log: log,
@@ -85,7 +89,7 @@ func newHTTPHandler(cfg *config, log *slog.Logger, rm *directory.ReadModel, stor
 		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
 		MaxAge:         600,
 	})
-	return requestlog.Middleware(log, limitRequests(c.Handler(mux), cfg))
+	return requestlog.Middleware(log, c.Handler(mux))
 }
 
 // schemaHandler serves the schema's SDL, the same text as schema.graphql at the repository root.
