@@ -36,33 +36,34 @@ func (s *Stamp) stampRef() *Stamp { return s }
 func (s *Store) Seed(ctx context.Context, d *directory.Data) (*SeedReport, error) {
 	r := &SeedReport{}
 	type rec struct {
-		col, kind, key string
-		doc            stamped
+		kind, key string
+		doc       stamped
 	}
 	var recs []rec
 	for i := range d.Regions {
-		recs = append(recs, rec{colRegions, directory.KindRegion, d.Regions[i].Code, regionFrom(&d.Regions[i])})
+		recs = append(recs, rec{directory.KindRegion, d.Regions[i].Code, regionFrom(&d.Regions[i])})
 	}
 	for i := range d.Secretariats {
-		recs = append(recs, rec{colSecretariats, directory.KindSecretariat, d.Secretariats[i].Key, secretariatFrom(&d.Secretariats[i])})
+		recs = append(recs, rec{directory.KindSecretariat, d.Secretariats[i].Key, secretariatFrom(&d.Secretariats[i])})
 	}
 	for i := range d.Offices {
-		recs = append(recs, rec{colOffices, directory.KindOffice, d.Offices[i].Key, officeFrom(&d.Offices[i])})
+		recs = append(recs, rec{directory.KindOffice, d.Offices[i].Key, officeFrom(&d.Offices[i])})
 	}
 	for i := range d.Cities {
-		recs = append(recs, rec{colCities, directory.KindCity, d.Cities[i].Key, cityFrom(&d.Cities[i])})
+		recs = append(recs, rec{directory.KindCity, d.Cities[i].Key, cityFrom(&d.Cities[i])})
 	}
 	for i := range d.Organizations {
-		recs = append(recs, rec{colOrganizations, directory.KindOrganization, d.Organizations[i].Key, organizationFrom(&d.Organizations[i])})
+		recs = append(recs, rec{directory.KindOrganization, d.Organizations[i].Key, organizationFrom(&d.Organizations[i])})
 	}
 	for i := range d.People {
-		recs = append(recs, rec{colPeople, directory.KindPerson, d.People[i].Key, personFrom(&d.People[i])})
+		recs = append(recs, rec{directory.KindPerson, d.People[i].Key, personFrom(&d.People[i])})
 	}
 	for i := range d.Programs {
-		recs = append(recs, rec{colPrograms, directory.KindProgram, d.Programs[i].Key, programFrom(&d.Programs[i])})
+		recs = append(recs, rec{directory.KindProgram, d.Programs[i].Key, programFrom(&d.Programs[i])})
 	}
 	for _, x := range recs {
-		if err := s.seedOne(ctx, x.col, x.kind, x.key, x.doc, r); err != nil {
+		col, _ := collectionOf(x.kind)
+		if err := s.seedOne(ctx, col, x.kind, x.key, x.doc, r); err != nil {
 			return nil, fmt.Errorf("seed %s %s: %w", x.kind, x.key, err)
 		}
 	}
