@@ -36,9 +36,10 @@ type Options struct {
 	ResponseCacheBytes int
 	// Observer, where set, learns the outcome of every request.
 	Observer OperationObserver
-	// Writer is the write path of mutations; Auth authenticates their bearer tokens.
-	Writer *directory.Writer
-	Auth   directory.Authenticator
+	// Writer is the write path of mutations; Auditor answers the audit trail; Auth authenticates bearer tokens.
+	Writer  *directory.Writer
+	Auditor *directory.Auditor
+	Auth    directory.Authenticator
 	// Limits bound what one request may ask for.
 	Limits Limits
 	Log    *slog.Logger
@@ -46,7 +47,7 @@ type Options struct {
 
 // NewHandler returns the GraphQL endpoint over the read model.
 func NewHandler(rm *directory.ReadModel, opts Options) *handler.Server {
-	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auth: opts.Auth, present: ErrorPresenter(opts.Log)}
+	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auditor: opts.Auditor, Auth: opts.Auth, present: ErrorPresenter(opts.Log)}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()}))
 	transport := &httpTransport{
 		rm:           rm,

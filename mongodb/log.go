@@ -1,0 +1,236 @@
+package mongodb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/iclei/directory/directory"
+)
+
+// entryDoc is an entry of the change log: the collection's _id is the revision, so that two writers of one
+// revision collide on the primary key, which MongoDB and FerretDB both enforce.
+type entryDoc struct {
+	Revision int64       `bson:"_id"`
+	At       time.Time   `bson:"at"`
+	Actor    string      `bson:"actor"`
+	Reason   string      `bson:"reason,omitempty"`
+	WriteID  string      `bson:"writeId"`
+	Changes  []changeDoc `bson:"changes"`
+}
+
+// changeDoc is one record's change: the record documents before and after, as the record collections hold them.
+type changeDoc struct {
+	Kind    string   `bson:"kind"`
+	Key     string   `bson:"key"`
+	Action  string   `bson:"action"`
+	Version int      `bson:"version"`
+	Before  bson.Raw `bson:"before,omitempty"`
+	After   bson.Raw `bson:"after,omitempty"`
+}
+
+// kindInfo is how the store keeps one kind of record: its collection and its document codec.
+type kindInfo struct {
+	collection string
+	// encode returns the record's document; decode returns the record a document holds.
+	encode func(any) stamped
+	decode func(bson.Raw) (any, error)
+	// id is the document _id of a record (the API keys are kept by hash, the rest by key).
+	id func(any) string
+}
+
+func decodeAs[D any, T any](toDomain func(*D) T) func(bson.Raw) (any, error) {
+	return func(raw bson.Raw) (any, error) {
+		var d D
+		if err := bson.Unmarshal(raw, &d); err != nil {
+			return nil, err
+		}
+		x := toDomain(&d)
+		return &x, nil
+	}
+}
+
+func encodeAs[T any, D stamped](from func(*T) D) func(any) stamped {
+	return func(x any) stamped { return from(x.(*T)) }
+}
+
+// kinds is the one table of the record kinds the store keeps.
+var kinds = map[string]kindInfo{
+	directory.KindRegion: {colRegions, encodeAs(regionFrom), decodeAs((*regionDoc).toDomain),
+		func(x any) string { return x.(*directory.Region).Code }},
+	directory.KindSecretariat: {colSecretariats, encodeAs(secretariatFrom), decodeAs((*secretariatDoc).toDomain),
+		func(x any) string { return x.(*directory.Secretariat).Key }},
+	directory.KindOffice: {colOffices, encodeAs(officeFrom), decodeAs((*officeDoc).toDomain),
+		func(x any) string { return x.(*directory.Office).Key }},
+	directory.KindCity: {colCities, encodeAs(cityFrom), decodeAs((*cityDoc).toDomain),
+		func(x any) string { return x.(*directory.City).Key }},
+	directory.KindProgram: {colPrograms, encodeAs(programFrom), decodeAs((*programDoc).toDomain),
+		func(x any) string { return x.(*directory.Program).Key }},
+	directory.KindOrganization: {colOrganizations, encodeAs(organizationFrom), decodeAs((*organizationDoc).toDomain),
+		func(x any) string { return x.(*directory.Organization).Key }},
+	directory.KindPerson: {colPeople, encodeAs(personFrom), decodeAs((*personDoc).toDomain),
+		func(x any) string { return x.(*directory.Person).Key }},
+	directory.KindApplication: {colApplications, encodeAs(applicationFrom), decodeAs((*applicationDoc).toDomain),
+		func(x any) string { return x.(*directory.Application).Reference }},
+	directory.KindAPIKey: {colAPIKeys, encodeAs(apiKeyFrom), decodeAs((*apiKeyDoc).toDomain),
+		func(x any) string { return x.(*directory.APIKey).Hash }},
+}
+
+// encodeEntry returns an entry as the log stores it. Each record document carries the entry's stamp, so that
+// the record collections say which entry wrote each document.
+func encodeEntry(e *directory.Entry) (*entryDoc, error) {
+	d := &entryDoc{Revision: e.Revision, At: e.At.UTC(), Actor: e.Actor, Reason: e.Reason, WriteID: e.WriteID,
+		Changes: make([]changeDoc, len(e.Changes))}
+	for i, c := range e.Changes {
+		k, ok := kinds[c.Kind]
+		if !ok {
+			return nil, fmt.Errorf("entry %d: no collection for %s records", e.Revision, c.Kind)
+		}
+		cd := changeDoc{Kind: c.Kind, Key: c.Key, Action: string(c.Action), Version: c.Version}
+		var err error
+		if c.Before != nil {
+			if cd.Before, err = bson.Marshal(k.encode(c.Before)); err != nil {
+				return nil, fmt.Errorf("entry %d: encode %s %s: %w", e.Revision, c.Kind, c.Key, err)
+			}
+		}
+		if c.After != nil {
+			doc := k.encode(c.After)
+			st := doc.stampRef()
+			st.UpdatedAt, st.UpdatedBy, st.Rev = e.At.UTC(), e.Actor, e.Revision
+			if cd.After, err = bson.Marshal(doc); err != nil {
+				return nil, fmt.Errorf("entry %d: encode %s %s: %w", e.Revision, c.Kind, c.Key, err)
+			}
+		}
+		d.Changes[i] = cd
+	}
+	return d, nil
+}
+
+func (d *entryDoc) toDomain() (*directory.Entry, error) {
+	e := &directory.Entry{Revision: d.Revision, At: d.At.UTC(), Actor: d.Actor, Reason: d.Reason, WriteID: d.WriteID,
+		Changes: make([]directory.Change, len(d.Changes))}
+	for i, cd := range d.Changes {
+		k, ok := kinds[cd.Kind]
+		if !ok {
+			return nil, fmt.Errorf("entry %d: unknown record kind %q", d.Revision, cd.Kind)
+		}
+		c := directory.Change{Kind: cd.Kind, Key: cd.Key, Action: directory.Action(cd.Action), Version: cd.Version}
+		var err error
+		if cd.Before != nil {
+			if c.Before, err = k.decode(cd.Before); err != nil {
+				return nil, fmt.Errorf("entry %d: decode %s %s: %w", d.Revision, cd.Kind, cd.Key, err)
+			}
+		}
+		if cd.After != nil {
+			if c.After, err = k.decode(cd.After); err != nil {
+				return nil, fmt.Errorf("entry %d: decode %s %s: %w", d.Revision, cd.Kind, cd.Key, err)
+			}
+		}
+		e.Changes[i] = c
+	}
+	return e, nil
+}
+
+// Append stores the entry at its revision. The insert is the write: it fails on a revision another entry holds.
+func (s *Store) Append(ctx context.Context, e *directory.Entry) (*directory.Entry, error) {
+	doc, err := encodeEntry(e)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode entry %d: %w", e.Revision, err)
+	}
+	var stored entryDoc
+	if err := bson.Unmarshal(raw, &stored); err != nil {
+		return nil, fmt.Errorf("decode entry %d: %w", e.Revision, err)
+	}
+	canonical, err := stored.toDomain()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.Collection(colChanges).InsertOne(ctx, raw); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return nil, directory.ErrRevisionTaken(e.Revision)
+		}
+		return nil, fmt.Errorf("append entry %d: %w", e.Revision, err)
+	}
+	return canonical, nil
+}
+
+// Entry returns the entry at the revision, or nil when there is none yet.
+func (s *Store) Entry(ctx context.Context, revision int64) (*directory.Entry, error) {
+	var d entryDoc
+	err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: revision}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read entry %d: %w", revision, err)
+	}
+	return d.toDomain()
+}
+
+// AuditEntries returns the changes of a record, newest first, with its documents as relaxed Extended JSON.
+func (s *Store) AuditEntries(ctx context.Context, kind, key string) ([]directory.AuditEntry, error) {
+	cur, err := s.db.Collection(colChanges).Find(ctx,
+		bson.D{{Key: "changes", Value: bson.D{{Key: "$elemMatch", Value: bson.D{{Key: "kind", Value: kind}, {Key: "key", Value: key}}}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("read the audit trail: %w", err)
+	}
+	defer cur.Close(ctx)
+	var out []directory.AuditEntry
+	for cur.Next(ctx) {
+		var d entryDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, fmt.Errorf("decode entry: %w", err)
+		}
+		for _, c := range d.Changes {
+			if c.Kind != kind || c.Key != key {
+				continue
+			}
+			a := directory.AuditEntry{ID: strconv.FormatInt(d.Revision, 10), Kind: kind, Key: key, Action: directory.Action(c.Action),
+				Actor: d.Actor, At: d.At.UTC(), Version: c.Version}
+			if a.Before, err = plainJSON(c.Before); err != nil {
+				return nil, err
+			}
+			if a.After, err = plainJSON(c.After); err != nil {
+				return nil, err
+			}
+			if c.After != nil {
+				if v, ok := c.After.Lookup("version").AsInt64OK(); ok {
+					a.Version = int(v)
+				}
+			}
+			out = append(out, a)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("read the audit trail: %w", err)
+	}
+	return out, nil
+}
+
+// plainJSON turns a stored document into plain JSON values (relaxed Extended JSON) for clients.
+func plainJSON(doc bson.Raw) (map[string]any, error) {
+	if doc == nil {
+		return nil, nil
+	}
+	b, err := bson.MarshalExtJSON(doc, false, false)
+	if err != nil {
+		return nil, fmt.Errorf("audit entry to JSON: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("audit entry to JSON: %w", err)
+	}
+	return m, nil
+}
