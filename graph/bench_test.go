@@ -131,6 +131,11 @@ type fixture struct {
 
 type benchRequests struct{ graphQL, plain func() *http.Request }
 
+// noApplications refuses every membership application; the benchmarks submit none.
+type noApplications struct{}
+
+func (noApplications) AllowApplication(*http.Request) bool { return false }
+
 // missCounter counts the requests of the cached handler that ran.
 type missCounter struct{ misses *atomic.Int64 }
 
@@ -174,12 +179,21 @@ func newFixture(b *testing.B, cities int) *fixture {
 	}
 
 	misses := &atomic.Int64{}
+	uncached, err := graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 0, Log: log,
+		Applications: noApplications{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cached, err := graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 32 << 20, Log: log,
+		Observer: missCounter{misses}, Applications: noApplications{}})
+	if err != nil {
+		b.Fatal(err)
+	}
 	f := &fixture{
-		graphQL: graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 0, Log: log}),
-		cached: graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 32 << 20, Log: log,
-			Observer: missCounter{misses}}),
-		plain:  plainHandler(rm),
-		misses: misses,
+		graphQL: uncached,
+		cached:  cached,
+		plain:   plainHandler(rm),
+		misses:  misses,
 		requests: map[string]benchRequests{
 			queryOffices: {
 				graphQL: graphQLRequest(b, officesGraphQL, map[string]any{"r": benchRegion}),

@@ -16,5 +16,7 @@ type Resolver struct {
 	ReadModel *directory.ReadModel
 	Writer    *directory.Writer
 	Auth      directory.Authenticator
-	present   graphql.ErrorPresenterFunc
+	// applications holds clients to the membership application limit.
+	applications ApplicationThrottle
+	present      graphql.ErrorPresenterFunc
 }
