@@ -2,7 +2,7 @@
 // resolvers that call the domain, and the error presenter.
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./codegen
 
 import (
 	"github.com/99designs/gqlgen/graphql"
