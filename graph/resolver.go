@@ -2,7 +2,7 @@
 // resolvers that call the domain, and the error presenter.
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./codegen
 
 import (
 	"github.com/99designs/gqlgen/graphql"
@@ -17,5 +17,7 @@ type Resolver struct {
 	Writer    *directory.Writer
 	Auditor   *directory.Auditor
 	Auth      directory.Authenticator
-	present   graphql.ErrorPresenterFunc
+	// applications holds clients to the membership application limit.
+	applications ApplicationThrottle
+	present      graphql.ErrorPresenterFunc
 }
