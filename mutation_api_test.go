@@ -23,7 +23,6 @@ import (
 
 	"github.com/iclei/directory/auth"
 	"github.com/iclei/directory/directory"
-	"github.com/iclei/directory/mongodb"
 )
 
 // The write path through the API (issue 4): bad input, conflicting updates, roles and scopes, the membership
@@ -159,7 +158,7 @@ const stateQuery = `{
 }`
 
 // readState reads the directory's state behind the API's back and through it.
-func readState(t *testing.T, s *testServer, st *mongodb.Store) directoryState {
+func readState(t *testing.T, s *testServer, st storeView) directoryState {
 	t.Helper()
 	ctx := context.Background()
 	var state directoryState
@@ -171,7 +170,7 @@ func readState(t *testing.T, s *testServer, st *mongodb.Store) directoryState {
 		t.Fatal(err)
 	}
 	sortData(state.Data)
-	if state.Applications, err = st.Applications(ctx, directory.ApplicationFilter{}); err != nil {
+	if state.Applications, err = st.Applications(ctx); err != nil {
 		t.Fatal(err)
 	}
 	r := gql(t, s, request{Query: stateQuery})
@@ -194,7 +193,7 @@ func sortData(d *directory.Data) {
 }
 
 // checkUnchanged fails the test unless the state is still before.
-func checkUnchanged(t *testing.T, s *testServer, st *mongodb.Store, before directoryState) {
+func checkUnchanged(t *testing.T, s *testServer, st storeView, before directoryState) {
 	t.Helper()
 	after := readState(t, s, st)
 	if after.Revision != before.Revision {
@@ -398,7 +397,7 @@ func hasData(r *gqlResponse) bool {
 }
 
 // checkRefused runs the case and checks its error and that the directory did not change.
-func checkRefused(t *testing.T, s *testServer, st *mongodb.Store, c writeCase) {
+func checkRefused(t *testing.T, s *testServer, st storeView, c writeCase) {
 	t.Helper()
 	before := readState(t, s, st)
 	r := gql(t, s, request{Query: c.query, Variables: c.vars, Token: c.token})
@@ -1768,7 +1767,7 @@ func TestApplicationRateLimit(t *testing.T) {
 	}
 	r := gql(t, s, request{Query: applyQ, Variables: input(edit(applicationInput(), "name", "Town 3"))})
 	wantError(t, r, "RATE_LIMITED", "")
-	as, err := st.Applications(context.Background(), directory.ApplicationFilter{})
+	as, err := st.Applications(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,10 @@ type entryDoc struct {
 	Reason   string      `bson:"reason,omitempty"`
 	WriteID  string      `bson:"writeId"`
 	Changes  []changeDoc `bson:"changes"`
+	// Records names the records the entry changes, as "Kind:key", so that the audit trail finds a record's
+	// entries with an equality on one field (FerretDB matches array elements by equality, not by a path into
+	// an array of documents).
+	Records []string `bson:"records"`
 }
 
 // changeDoc is one record's change: the record documents before and after, as the record collections hold them.
@@ -109,6 +113,7 @@ func encodeEntry(e *directory.Entry) (*entryDoc, error) {
 			}
 		}
 		d.Changes[i] = cd
+		d.Records = append(d.Records, recordName(c.Kind, c.Key))
 	}
 	return d, nil
 }
@@ -137,6 +142,8 @@ func (d *entryDoc) toDomain() (*directory.Entry, error) {
 	}
 	return e, nil
 }
+
+func recordName(kind, key string) string { return kind + ":" + key }
 
 // Append stores the entry at its revision. The insert is the write: it fails on a revision another entry holds.
 func (s *Store) Append(ctx context.Context, e *directory.Entry) (*directory.Entry, error) {
@@ -181,7 +188,7 @@ func (s *Store) Entry(ctx context.Context, revision int64) (*directory.Entry, er
 // AuditEntries returns the changes of a record, newest first, with its documents as relaxed Extended JSON.
 func (s *Store) AuditEntries(ctx context.Context, kind, key string) ([]directory.AuditEntry, error) {
 	cur, err := s.db.Collection(colChanges).Find(ctx,
-		bson.D{{Key: "changes", Value: bson.D{{Key: "$elemMatch", Value: bson.D{{Key: "kind", Value: kind}, {Key: "key", Value: key}}}}}},
+		bson.D{{Key: "records", Value: recordName(kind, key)}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("read the audit trail: %w", err)
@@ -219,7 +226,8 @@ func (s *Store) AuditEntries(ctx context.Context, kind, key string) ([]directory
 	return out, nil
 }
 
-// plainJSON turns a stored document into plain JSON values (relaxed Extended JSON) for clients.
+// plainJSON turns a stored document into plain JSON values (relaxed Extended JSON) for clients, without the
+// stamp fields the entry itself gives (who wrote it and when).
 func plainJSON(doc bson.Raw) (map[string]any, error) {
 	if doc == nil {
 		return nil, nil
@@ -232,5 +240,45 @@ func plainJSON(doc bson.Raw) (map[string]any, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("audit entry to JSON: %w", err)
 	}
+	delete(m, "rev")
+	delete(m, "updatedAt")
+	delete(m, "updatedBy")
 	return m, nil
+}
+
+// Head returns the revision of the change log's last entry, 0 for an empty log. Entries have no gaps, so it
+// finds the last by _id lookups alone: doubling, then halving, a few dozen at most.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	exists := func(rev int64) (bool, error) {
+		err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: rev}},
+			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	lo, hi := int64(0), int64(1) // entry lo exists (or lo is 0); the head is below hi once hi is missing
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, fmt.Errorf("find the change log's head: %w", err)
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, fmt.Errorf("find the change log's head: %w", err)
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }

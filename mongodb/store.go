@@ -94,7 +94,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	// again, with a new hash.
 	_ = s.db.Collection(colAPIKeys).Indexes().DropOne(ctx, "name_1")
 	_, err := s.db.Collection(colChanges).Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys: bson.D{{Key: "changes.kind", Value: 1}, {Key: "changes.key", Value: 1}},
+		Keys: bson.D{{Key: "records", Value: 1}},
 	})
 	if err != nil {
 		return fmt.Errorf("create indexes on %s: %w", colChanges, err)
