@@ -48,6 +48,15 @@ func (w *Writer) commit(ctx context.Context, actor, reason string, plan plan) (*
 		}
 		changes, err := plan(snap)
 		if err != nil {
+			// A refusal must hold at the log's head, not only in a snapshot that may lag behind it: check that no
+			// entry follows, and validate again if one does.
+			caughtUp, cerr := w.rm.CatchUp(ctx)
+			switch {
+			case cerr != nil:
+				return nil, Unavailable(cerr)
+			case caughtUp.Revision != snap.Revision && attempt < maxAttempts:
+				continue
+			}
 			return nil, err
 		}
 		if len(changes) == 0 {
