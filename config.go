@@ -1,6 +1,6 @@
 package main
 
-//go:generate go test -run ^TestREADMESettingsTable$ -update .
+//go:generate go test -run ^(TestREADMESettingsTable|TestClientDocsQuoteTheExamples)$ -update .
 
 import (
 	"errors"

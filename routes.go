@@ -1,6 +1,6 @@
 package main
 
-//go:generate go run ./graph/printschema -out schema.graphql
+//go:generate go run ./graph/printschema -out schema.graphql -possible-types possible-types.json
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/rs/cors"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/export"
@@ -63,7 +61,8 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 	handle("/{$}", pg)
 	handle(playground.AssetPrefix, pg)
 	// Published even with introspection off: the schema is committed in the open, and clients need it to build.
-	handle("GET /schema.graphql", schemaHandler(log, cfg.CacheControl))
+	handle("GET /schema.graphql", published(log, cfg.CacheControl, "text/plain; charset=utf-8", schema.SDL))
+	handle("GET /possible-types.json", published(log, cfg.CacheControl, "application/json", schema.PossibleTypes))
 	for _, r := range export.Routes(rm, export.Options{BaseURL: svc.baseURL, CacheControl: cfg.CacheControl,
 		Build: httpcache.BuildID(), Log: log}) {
 		handle(r.Pattern, r.Handler)
@@ -88,23 +87,17 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
 		}
 	}))
-	c := cors.New(cors.Options{
-		AllowedOrigins: cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match", requestlog.Header},
-		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
-		MaxAge:         600,
-	})
-	return requestlog.Middleware(log, c.Handler(mux)), nil
+	return requestlog.Middleware(log, withCORS(cfg.CORSOrigins, mux)), nil
 }
 
-// schemaHandler serves the schema's SDL, the same text as schema.graphql at the repository root.
-func schemaHandler(log *slog.Logger, cacheControl string) http.Handler {
-	sdl, err := schema.SDL()
-	etag := httpcache.ETag(0, string(sdl))
+// published serves a document derived from the schema, the same text as its committed copy at the repository
+// root (schema.graphql, possible-types.json).
+func published(log *slog.Logger, cacheControl, mediaType string, render func() ([]byte, error)) http.Handler {
+	body, err := render()
+	etag := httpcache.ETag(0, string(body))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
-			log.ErrorContext(r.Context(), "print the schema", "err", err)
+			log.ErrorContext(r.Context(), "render a schema document", "path", r.URL.Path, "err", err)
 			http.Error(w, "internal error; it has been logged", http.StatusInternalServerError)
 			return
 		}
@@ -114,7 +107,7 @@ func schemaHandler(log *slog.Logger, cacheControl string) http.Handler {
 			httpcache.WriteNotModified(w)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write(sdl)
+		w.Header().Set("Content-Type", mediaType)
+		_, _ = w.Write(body)
 	})
 }
