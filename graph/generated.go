@@ -8,6 +8,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -5869,23 +5871,7 @@ func (ec *executionContext) fieldContext_Activity_kind(_ context.Context, field 
 }
 
 func (ec *executionContext) _Activity_title(ctx context.Context, field graphql.CollectedField, obj *directory.Activity) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Activity_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
 }
 func (ec *executionContext) fieldContext_Activity_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Activity", field, false, false, "String")
@@ -6108,23 +6094,7 @@ func (ec *executionContext) fieldContext_Address_country(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Affiliation_title(ctx context.Context, field graphql.CollectedField, obj *directory.Affiliation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Affiliation_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
 }
 func (ec *executionContext) fieldContext_Affiliation_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Affiliation", field, false, false, "String")
@@ -6154,23 +6124,7 @@ func (ec *executionContext) fieldContext_Affiliation_institution(_ context.Conte
 }
 
 func (ec *executionContext) _ApplicationReceipt_reference(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationReceipt_reference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Reference)
 }
 func (ec *executionContext) fieldContext_ApplicationReceipt_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationReceipt", field, false, false, "String")
@@ -6365,69 +6319,21 @@ func (ec *executionContext) fieldContext_ApplicationReceipt_city(_ context.Conte
 }
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AuditEntry_kind(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_AuditEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEntry_key(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_AuditEntry_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
@@ -6457,23 +6363,7 @@ func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_actor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Actor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
 }
 func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
@@ -6503,23 +6393,7 @@ func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEntry_version(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_AuditEntry_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Int")
@@ -6595,46 +6469,14 @@ func (ec *executionContext) fieldContext_City_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _City_key(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_City_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, false, false, "String")
 }
 
 func (ec *executionContext) _City_name(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_City_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, false, false, "String")
@@ -7130,23 +6972,7 @@ func (ec *executionContext) fieldContext_City_service(_ context.Context, field g
 }
 
 func (ec *executionContext) _City_version(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_City_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, false, false, "Int")
@@ -7304,23 +7130,7 @@ func (ec *executionContext) fieldContext_CityConnection_totalCount(_ context.Con
 }
 
 func (ec *executionContext) _CityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.City]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CityEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_CityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CityEdge", field, false, false, "String")
@@ -7382,69 +7192,21 @@ func (ec *executionContext) fieldContext_Country_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Country_code(ctx context.Context, field graphql.CollectedField, obj *directory.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Country_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_Country_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
 func (ec *executionContext) _Country_alpha3(ctx context.Context, field graphql.CollectedField, obj *directory.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Country_alpha3(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Alpha3, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Alpha3)
 }
 func (ec *executionContext) fieldContext_Country_alpha3(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
 func (ec *executionContext) _Country_numeric(ctx context.Context, field graphql.CollectedField, obj *directory.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Country_numeric(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Numeric, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Numeric)
 }
 func (ec *executionContext) fieldContext_Country_numeric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
@@ -7603,184 +7365,56 @@ func (ec *executionContext) fieldContext_Country_cities(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Counts_regions(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_regions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Regions, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Regions)
 }
 func (ec *executionContext) fieldContext_Counts_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Counts_secretariats(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_secretariats(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Secretariats, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Secretariats)
 }
 func (ec *executionContext) fieldContext_Counts_secretariats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Counts_offices(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_offices(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offices, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Offices)
 }
 func (ec *executionContext) fieldContext_Counts_offices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Counts_cities(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_cities(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cities, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Cities)
 }
 func (ec *executionContext) fieldContext_Counts_cities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Counts_memberships(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_memberships(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Memberships, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Memberships)
 }
 func (ec *executionContext) fieldContext_Counts_memberships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Counts_programs(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_programs(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Programs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Programs)
 }
 func (ec *executionContext) fieldContext_Counts_programs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Counts_organizations(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_organizations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Organizations, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Organizations)
 }
 func (ec *executionContext) fieldContext_Counts_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Counts_people(ctx context.Context, field graphql.CollectedField, obj *directory.Counts) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Counts_people(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.People, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.People)
 }
 func (ec *executionContext) fieldContext_Counts_people(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Counts", field, false, false, "Int")
@@ -7810,69 +7444,21 @@ func (ec *executionContext) fieldContext_Counts_countries(_ context.Context, fie
 }
 
 func (ec *executionContext) _Deletion_id(ctx context.Context, field graphql.CollectedField, obj *model.Deletion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deletion_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2string(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Deletion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deletion", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Deletion_key(ctx context.Context, field graphql.CollectedField, obj *model.Deletion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deletion_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_Deletion_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deletion", field, false, false, "String")
 }
 
 func (ec *executionContext) _DirectoryInfo_revision(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DirectoryInfo_revision(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Revision, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Revision)
 }
 func (ec *executionContext) fieldContext_DirectoryInfo_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DirectoryInfo", field, false, false, "String")
@@ -7934,52 +7520,23 @@ func (ec *executionContext) fieldContext_DirectoryInfo_counts(_ context.Context,
 }
 
 func (ec *executionContext) _LocalName_lang(ctx context.Context, field graphql.CollectedField, obj *directory.LocalName) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LocalName_lang(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Lang, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Lang)
 }
 func (ec *executionContext) fieldContext_LocalName_lang(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LocalName", field, false, false, "String")
 }
 
 func (ec *executionContext) _LocalName_name(ctx context.Context, field graphql.CollectedField, obj *directory.LocalName) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LocalName_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_LocalName_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LocalName", field, false, false, "String")
 }
 
 func (ec *executionContext) _Location_latitude(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
+	if v := float64(obj.Latitude); !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return ec.marshalNFloat2float64(ctx, field.Selections, obj.Latitude)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8003,6 +7560,9 @@ func (ec *executionContext) fieldContext_Location_latitude(_ context.Context, fi
 }
 
 func (ec *executionContext) _Location_longitude(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
+	if v := float64(obj.Longitude); !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return ec.marshalNFloat2float64(ctx, field.Selections, obj.Longitude)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8049,23 +7609,7 @@ func (ec *executionContext) fieldContext_Location_precision(_ context.Context, f
 }
 
 func (ec *executionContext) _Location_curated(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Location_curated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Curated, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Curated)
 }
 func (ec *executionContext) fieldContext_Location_curated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Boolean")
@@ -8274,23 +7818,7 @@ func (ec *executionContext) fieldContext_Membership_note(_ context.Context, fiel
 }
 
 func (ec *executionContext) _MembershipApplication_reference(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_reference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Reference)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
@@ -8320,23 +7848,7 @@ func (ec *executionContext) fieldContext_MembershipApplication_status(_ context.
 }
 
 func (ec *executionContext) _MembershipApplication_name(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
@@ -8421,46 +7933,14 @@ func (ec *executionContext) fieldContext_MembershipApplication_category(_ contex
 }
 
 func (ec *executionContext) _MembershipApplication_contactName(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_contactName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ContactName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.ContactName)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_contactName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _MembershipApplication_email(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_email(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Email)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
@@ -8499,23 +7979,7 @@ func (ec *executionContext) fieldContext_MembershipApplication_phone(_ context.C
 }
 
 func (ec *executionContext) _MembershipApplication_motivation(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_motivation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Motivation, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Motivation)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_motivation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
@@ -8742,23 +8206,7 @@ func (ec *executionContext) fieldContext_MembershipApplication_membership(_ cont
 }
 
 func (ec *executionContext) _MembershipApplication_version(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "Int")
@@ -8884,23 +8332,7 @@ func (ec *executionContext) fieldContext_MembershipApplicationConnection_totalCo
 }
 
 func (ec *executionContext) _MembershipApplicationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Application]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplicationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_MembershipApplicationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, false, false, "String")
@@ -9842,46 +9274,14 @@ func (ec *executionContext) fieldContext_Office_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Office_key(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_Office_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
 }
 
 func (ec *executionContext) _Office_name(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Office_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
@@ -10204,23 +9604,7 @@ func (ec *executionContext) fieldContext_Office_labels(_ context.Context, field 
 }
 
 func (ec *executionContext) _Office_version(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_Office_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "Int")
@@ -10410,6 +9794,9 @@ func (ec *executionContext) fieldContext_OfficeDistance_office(_ context.Context
 }
 
 func (ec *executionContext) _OfficeDistance_distanceKm(ctx context.Context, field graphql.CollectedField, obj *directory.OfficeDistance) (ret graphql.Marshaler) {
+	if v := float64(obj.DistanceKm); !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return ec.marshalNFloat2float64(ctx, field.Selections, obj.DistanceKm)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10433,23 +9820,7 @@ func (ec *executionContext) fieldContext_OfficeDistance_distanceKm(_ context.Con
 }
 
 func (ec *executionContext) _OfficeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Office]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfficeEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_OfficeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfficeEdge", field, false, false, "String")
@@ -10511,46 +9882,14 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Organization_key(ctx context.Context, field graphql.CollectedField, obj *directory.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_Organization_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *directory.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
@@ -10778,23 +10117,7 @@ func (ec *executionContext) fieldContext_Organization_programs(ctx context.Conte
 }
 
 func (ec *executionContext) _Organization_version(ctx context.Context, field graphql.CollectedField, obj *directory.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_Organization_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Int")
@@ -10952,23 +10275,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Organization]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "String")
@@ -11007,46 +10314,14 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *directory.PageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasNextPage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *directory.PageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasPreviousPage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
@@ -11122,46 +10397,14 @@ func (ec *executionContext) fieldContext_Person_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Person_key(ctx context.Context, field graphql.CollectedField, obj *directory.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_Person_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
 func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *directory.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Person_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
@@ -11244,23 +10487,7 @@ func (ec *executionContext) fieldContext_Person_programs(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Person_version(ctx context.Context, field graphql.CollectedField, obj *directory.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_Person_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "Int")
@@ -11418,23 +10645,7 @@ func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Person]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, "String")
@@ -11473,23 +10684,7 @@ func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _PhoneNumber_e164(ctx context.Context, field graphql.CollectedField, obj *directory.Phone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PhoneNumber_e164(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.E164, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.E164)
 }
 func (ec *executionContext) fieldContext_PhoneNumber_e164(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PhoneNumber", field, false, false, "String")
@@ -11519,46 +10714,14 @@ func (ec *executionContext) fieldContext_PhoneNumber_international(_ context.Con
 }
 
 func (ec *executionContext) _PhoneNumber_written(ctx context.Context, field graphql.CollectedField, obj *directory.Phone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PhoneNumber_written(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Written, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Written)
 }
 func (ec *executionContext) fieldContext_PhoneNumber_written(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PhoneNumber", field, false, false, "String")
 }
 
 func (ec *executionContext) _Photo_caption(ctx context.Context, field graphql.CollectedField, obj *directory.Photo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Photo_caption(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Caption, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Caption)
 }
 func (ec *executionContext) fieldContext_Photo_caption(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Photo", field, false, false, "String")
@@ -11611,46 +10774,14 @@ func (ec *executionContext) fieldContext_Program_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Program_key(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_Program_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
 }
 
 func (ec *executionContext) _Program_title(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_title(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
 }
 func (ec *executionContext) fieldContext_Program_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
@@ -12123,23 +11254,7 @@ func (ec *executionContext) fieldContext_Program_photos(_ context.Context, field
 }
 
 func (ec *executionContext) _Program_version(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_Program_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "Int")
@@ -12297,23 +11412,7 @@ func (ec *executionContext) fieldContext_ProgramConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ProgramEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Program]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProgramEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_ProgramEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgramEdge", field, false, false, "String")
@@ -13759,46 +12858,14 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *directory.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Region_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_Region_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *directory.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Region_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Region_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
@@ -14123,46 +13190,14 @@ func (ec *executionContext) fieldContext_SearchResult_type(_ context.Context, fi
 }
 
 func (ec *executionContext) _SearchResult_matchedField(ctx context.Context, field graphql.CollectedField, obj *directory.SearchResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SearchResult_matchedField(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Field, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
 }
 func (ec *executionContext) fieldContext_SearchResult_matchedField(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchResult_matchedText(ctx context.Context, field graphql.CollectedField, obj *directory.SearchResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SearchResult_matchedText(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Text, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Text)
 }
 func (ec *executionContext) fieldContext_SearchResult_matchedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
@@ -14311,23 +13346,7 @@ func (ec *executionContext) fieldContext_SearchResultConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.SearchResult]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SearchResultEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_SearchResultEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResultEdge", field, false, false, "String")
@@ -14389,46 +13408,14 @@ func (ec *executionContext) fieldContext_Secretariat_id(_ context.Context, field
 }
 
 func (ec *executionContext) _Secretariat_key(ctx context.Context, field graphql.CollectedField, obj *directory.Secretariat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Secretariat_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_Secretariat_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Secretariat", field, false, false, "String")
 }
 
 func (ec *executionContext) _Secretariat_name(ctx context.Context, field graphql.CollectedField, obj *directory.Secretariat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Secretariat_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Secretariat_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Secretariat", field, false, false, "String")
@@ -14761,23 +13748,7 @@ func (ec *executionContext) fieldContext_SecretariatConnection_totalCount(_ cont
 }
 
 func (ec *executionContext) _SecretariatEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Secretariat]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SecretariatEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
 }
 func (ec *executionContext) fieldContext_SecretariatEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SecretariatEdge", field, false, false, "String")
@@ -14976,23 +13947,7 @@ func (ec *executionContext) fieldContext_Service_contact(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SiteVisit_name(ctx context.Context, field graphql.CollectedField, obj *directory.SiteVisit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SiteVisit_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_SiteVisit_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SiteVisit", field, false, false, "String")
@@ -15054,92 +14009,28 @@ func (ec *executionContext) fieldContext_SiteVisit_city(_ context.Context, field
 }
 
 func (ec *executionContext) _SourceRef_file(ctx context.Context, field graphql.CollectedField, obj *directory.SourceRef) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SourceRef_file(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.File, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.File)
 }
 func (ec *executionContext) fieldContext_SourceRef_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceRef", field, false, false, "String")
 }
 
 func (ec *executionContext) _SourceRef_startLine(ctx context.Context, field graphql.CollectedField, obj *directory.SourceRef) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SourceRef_startLine(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartLine, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.StartLine)
 }
 func (ec *executionContext) fieldContext_SourceRef_startLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceRef", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SourceRef_endLine(ctx context.Context, field graphql.CollectedField, obj *directory.SourceRef) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SourceRef_endLine(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndLine, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.EndLine)
 }
 func (ec *executionContext) fieldContext_SourceRef_endLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceRef", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *directory.Principal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_subject(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subject, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
 }
 func (ec *executionContext) fieldContext_Viewer_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
@@ -15201,23 +14092,7 @@ func (ec *executionContext) fieldContext_Viewer_regions(_ context.Context, field
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "String")
@@ -15247,23 +14122,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_isRepeatable(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsRepeatable, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
 }
 func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "Boolean")
@@ -15337,23 +14196,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, "String")
@@ -15429,23 +14272,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, false, false, "String")
@@ -15597,23 +14424,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
@@ -16307,6 +15118,36 @@ func marshalElementRecovering(ctx context.Context, i int, marshalElement func(ct
 		}
 	}()
 	return marshalElement(ctx, i)
+}
+
+// inlineObject is the value of an object whose fields are all resolved inline: its collected fields and their
+// values, written as gqlgen's FieldSet writes them. CollectFields merges the fields of one response name, so
+// each name occurs once and is a GraphQL name, which needs no escaping.
+type inlineObject struct {
+	fields   []graphql.CollectedField
+	Values   []graphql.Marshaler
+	Invalids uint32
+}
+
+func newInlineObject(fields []graphql.CollectedField) *inlineObject {
+	return &inlineObject{fields: fields, Values: make([]graphql.Marshaler, len(fields))}
+}
+
+// Dispatch has nothing to do: no field of the object waits.
+func (o *inlineObject) Dispatch(context.Context) {}
+
+func (o *inlineObject) MarshalGQL(w io.Writer) {
+	io.WriteString(w, "{")
+	for i := range o.fields {
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		io.WriteString(w, "\"")
+		io.WriteString(w, o.fields[i].Alias)
+		io.WriteString(w, "\":")
+		o.Values[i].MarshalGQL(w)
+	}
+	io.WriteString(w, "}")
 }
 
 // endregion **************************** inline.gotpl ****************************
@@ -18609,7 +17450,7 @@ var activityImplementors = []string{"Activity"}
 func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet, obj *directory.Activity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18656,7 +17497,7 @@ var addressImplementors = []string{"Address"}
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *directory.Address) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18708,7 +17549,7 @@ var affiliationImplementors = []string{"Affiliation"}
 func (ec *executionContext) _Affiliation(ctx context.Context, sel ast.SelectionSet, obj *directory.Affiliation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, affiliationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18740,7 +17581,7 @@ var applicationReceiptImplementors = []string{"ApplicationReceipt"}
 func (ec *executionContext) _ApplicationReceipt(ctx context.Context, sel ast.SelectionSet, obj *directory.Application) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, applicationReceiptImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18802,7 +17643,7 @@ var auditEntryImplementors = []string{"AuditEntry"}
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *directory.AuditEntry) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18869,7 +17710,7 @@ var cityImplementors = []string{"City", "Node", "Institution", "SearchNode"}
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *directory.City) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18991,7 +17832,7 @@ var cityConnectionImplementors = []string{"CityConnection"}
 func (ec *executionContext) _CityConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.City]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19033,7 +17874,7 @@ var cityEdgeImplementors = []string{"CityEdge"}
 func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.City]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19065,7 +17906,7 @@ var countryImplementors = []string{"Country", "Node"}
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *directory.Country) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19127,7 +17968,7 @@ var countsImplementors = []string{"Counts"}
 func (ec *executionContext) _Counts(ctx context.Context, sel ast.SelectionSet, obj *directory.Counts) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19194,7 +18035,7 @@ var deletionImplementors = []string{"Deletion"}
 func (ec *executionContext) _Deletion(ctx context.Context, sel ast.SelectionSet, obj *model.Deletion) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deletionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19226,7 +18067,7 @@ var directoryInfoImplementors = []string{"DirectoryInfo"}
 func (ec *executionContext) _DirectoryInfo(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, directoryInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19263,7 +18104,7 @@ var localNameImplementors = []string{"LocalName"}
 func (ec *executionContext) _LocalName(ctx context.Context, sel ast.SelectionSet, obj *directory.LocalName) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, localNameImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19295,7 +18136,7 @@ var locationImplementors = []string{"Location"}
 func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *directory.Location) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19337,7 +18178,7 @@ var membershipImplementors = []string{"Membership", "Node"}
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *directory.Membership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19399,7 +18240,7 @@ var membershipApplicationImplementors = []string{"MembershipApplication"}
 func (ec *executionContext) _MembershipApplication(ctx context.Context, sel ast.SelectionSet, obj *directory.Application) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19516,7 +18357,7 @@ var membershipApplicationConnectionImplementors = []string{"MembershipApplicatio
 func (ec *executionContext) _MembershipApplicationConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Application]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19558,7 +18399,7 @@ var membershipApplicationEdgeImplementors = []string{"MembershipApplicationEdge"
 func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Application]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19593,7 +18434,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -19760,7 +18601,7 @@ var officeImplementors = []string{"Office", "Node", "SearchNode"}
 func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, obj *directory.Office) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, officeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19862,7 +18703,7 @@ var officeConnectionImplementors = []string{"OfficeConnection"}
 func (ec *executionContext) _OfficeConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Office]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, officeConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19904,7 +18745,7 @@ var officeDistanceImplementors = []string{"OfficeDistance"}
 func (ec *executionContext) _OfficeDistance(ctx context.Context, sel ast.SelectionSet, obj *directory.OfficeDistance) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, officeDistanceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19936,7 +18777,7 @@ var officeEdgeImplementors = []string{"OfficeEdge"}
 func (ec *executionContext) _OfficeEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Office]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, officeEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19968,7 +18809,7 @@ var organizationImplementors = []string{"Organization", "Institution", "Node", "
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *directory.Organization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20050,7 +18891,7 @@ var organizationConnectionImplementors = []string{"OrganizationConnection"}
 func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Organization]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20092,7 +18933,7 @@ var organizationEdgeImplementors = []string{"OrganizationEdge"}
 func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Organization]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20124,7 +18965,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *directory.PageInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20166,7 +19007,7 @@ var personImplementors = []string{"Person", "Node", "SearchNode"}
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *directory.Person) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20223,7 +19064,7 @@ var personConnectionImplementors = []string{"PersonConnection"}
 func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Person]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20265,7 +19106,7 @@ var personEdgeImplementors = []string{"PersonEdge"}
 func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Person]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, personEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20297,7 +19138,7 @@ var phoneNumberImplementors = []string{"PhoneNumber"}
 func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionSet, obj *directory.Phone) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20334,7 +19175,7 @@ var photoImplementors = []string{"Photo"}
 func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, obj *directory.Photo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, photoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20366,7 +19207,7 @@ var programImplementors = []string{"Program", "Node", "SearchNode"}
 func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, obj *directory.Program) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, programImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20498,7 +19339,7 @@ var programConnectionImplementors = []string{"ProgramConnection"}
 func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Program]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, programConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20540,7 +19381,7 @@ var programEdgeImplementors = []string{"ProgramEdge"}
 func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Program]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, programEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20572,7 +19413,7 @@ var programPersonImplementors = []string{"ProgramPerson"}
 func (ec *executionContext) _ProgramPerson(ctx context.Context, sel ast.SelectionSet, obj *directory.ProgramPerson) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, programPersonImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20604,7 +19445,7 @@ var provenanceImplementors = []string{"Provenance"}
 func (ec *executionContext) _Provenance(ctx context.Context, sel ast.SelectionSet, obj *directory.Provenance) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, provenanceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20649,7 +19490,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		Object: "Query",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -20879,7 +19720,7 @@ var regionImplementors = []string{"Region", "Node", "SearchNode"}
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *directory.Region) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20951,7 +19792,7 @@ var searchResultImplementors = []string{"SearchResult"}
 func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.SelectionSet, obj *directory.SearchResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20998,7 +19839,7 @@ var searchResultConnectionImplementors = []string{"SearchResultConnection"}
 func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.SearchResult]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21040,7 +19881,7 @@ var searchResultEdgeImplementors = []string{"SearchResultEdge"}
 func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.SearchResult]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21072,7 +19913,7 @@ var secretariatImplementors = []string{"Secretariat", "Node", "Institution", "Se
 func (ec *executionContext) _Secretariat(ctx context.Context, sel ast.SelectionSet, obj *directory.Secretariat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21139,7 +19980,7 @@ var secretariatConnectionImplementors = []string{"SecretariatConnection"}
 func (ec *executionContext) _SecretariatConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Secretariat]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21181,7 +20022,7 @@ var secretariatEdgeImplementors = []string{"SecretariatEdge"}
 func (ec *executionContext) _SecretariatEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Secretariat]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21213,7 +20054,7 @@ var serviceImplementors = []string{"Service"}
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *directory.Service) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21260,7 +20101,7 @@ var siteVisitImplementors = []string{"SiteVisit"}
 func (ec *executionContext) _SiteVisit(ctx context.Context, sel ast.SelectionSet, obj *directory.SiteVisit) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, siteVisitImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21297,7 +20138,7 @@ var sourceRefImplementors = []string{"SourceRef"}
 func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet, obj *directory.SourceRef) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceRefImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21334,7 +20175,7 @@ var viewerImplementors = []string{"Viewer"}
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *directory.Principal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21371,7 +20212,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21418,7 +20259,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21460,7 +20301,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21512,7 +20353,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21564,7 +20405,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21616,7 +20457,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newInlineObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/types"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/codegen"
 	"github.com/99designs/gqlgen/codegen/config"
 	"github.com/99designs/gqlgen/codegen/templates"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	_ "embed"
 )
@@ -110,6 +112,51 @@ func (p *inlinePlugin) concurrentList(t *config.TypeReference) bool {
 	return false
 }
 
+// directField tells whether the field's value is marshalled straight from the object's struct field: "value",
+// "float" (when finite), or "" for gqlgen's path. gqlgen's path gives every field a field context, calls the
+// field middleware, recovers panics and boxes the value; a struct field of a built-in scalar or an enum has
+// nothing for any of that to do, and its marshaller cannot fail, except a float's on NaN or an infinity.
+// Such fields pass no field middleware (graphql.FieldInterceptor); the directory's handler installs none.
+func (p *inlinePlugin) directField(f *codegen.Field) string {
+	o := f.Object
+	if o.Root || o.Stream || p.concurrentObject(o) || f.GoFieldType != codegen.GoFieldVariable || f.GoReceiverName != "obj" ||
+		f.IsResolver || f.IsBatch() || len(f.Args) > 0 || f.HasDirectives() || f.HasHaser || f.IsMap() ||
+		len(p.data.AllDirectives.LocationDirectives(string(ast.LocationField))) > 0 {
+		return ""
+	}
+	t := f.TypeReference
+	if t == nil || t.Definition == nil || t.GQL.Elem != nil {
+		return ""
+	}
+	basic, ok := t.GO.Underlying().(*types.Basic)
+	if !ok {
+		return ""
+	}
+	switch t.Definition.Kind {
+	case ast.Enum:
+		if !t.IsMarshaler {
+			return ""
+		}
+	case ast.Scalar:
+		switch t.Definition.Name {
+		case "String", "ID", "Int", "Boolean":
+		case "Float":
+			if basic.Info()&types.IsFloat == 0 {
+				return ""
+			}
+			return "float"
+		default:
+			return ""
+		}
+	default:
+		return ""
+	}
+	if basic.Info()&(types.IsString|types.IsInteger|types.IsBoolean) == 0 {
+		return ""
+	}
+	return "value"
+}
+
 // renderExecutor writes the executor again, from gqlgen's templates with the patches applied, with the
 // options gqlgen renders a single-file executor with.
 func (p *inlinePlugin) renderExecutor() error {
@@ -138,6 +185,7 @@ func (p *inlinePlugin) renderExecutor() error {
 			"concurrentField":  p.concurrentField,
 			"concurrentObject": p.concurrentObject,
 			"concurrentList":   p.concurrentList,
+			"directField":      p.directField,
 		},
 	})
 }
