@@ -112,20 +112,35 @@ func (p *inlinePlugin) concurrentList(t *config.TypeReference) bool {
 	return false
 }
 
-// directField tells whether the field's value is marshalled straight from the object's struct field: "value",
-// "float" (when finite), or "" for gqlgen's path. gqlgen's path gives every field a field context, calls the
-// field middleware, recovers panics and boxes the value; a struct field of a built-in scalar or an enum has
-// nothing for any of that to do, and its marshaller cannot fail, except a float's on NaN or an infinity.
-// Such fields pass no field middleware (graphql.FieldInterceptor); the directory's handler installs none.
+// directField tells how the field of an object resolved inline is resolved without graphql.ResolveField:
+// "value" or "float" (when finite) for a struct field marshalled straight from the object, "resolver" for a
+// resolver called directly (directResolver in inline.gotpl), or "" for gqlgen's path. gqlgen's path gives
+// every field a field context, calls the field middleware, recovers panics and boxes the value. A struct field
+// of a built-in scalar or an enum has nothing for any of that to do, and its marshaller cannot fail, except a
+// float's on NaN or an infinity; a resolver keeps its field context, its recovery and its errors.
+// These fields pass no field middleware (graphql.FieldInterceptor), which graph.NewHandler refuses to install.
 func (p *inlinePlugin) directField(f *codegen.Field) string {
 	o := f.Object
-	if o.Root || o.Stream || p.concurrentObject(o) || f.GoFieldType != codegen.GoFieldVariable || f.GoReceiverName != "obj" ||
-		f.IsResolver || f.IsBatch() || len(f.Args) > 0 || f.HasDirectives() || f.HasHaser || f.IsMap() ||
+	if o.Root || o.Stream || p.concurrentObject(o) || f.IsBatch() || f.HasDirectives() ||
 		len(p.data.AllDirectives.LocationDirectives(string(ast.LocationField))) > 0 {
 		return ""
 	}
+	if !f.IsResolver && (f.GoFieldType != codegen.GoFieldVariable || f.GoReceiverName != "obj" || len(f.Args) > 0 || f.HasHaser || f.IsMap()) {
+		return ""
+	}
 	t := f.TypeReference
-	if t == nil || t.Definition == nil || t.GQL.Elem != nil {
+	if t == nil || t.Definition == nil {
+		return ""
+	}
+	if f.IsResolver {
+		// A resolver's result that is an interface may be nil, which gqlgen's path reports; any other is marshalled
+		// as it comes.
+		if types.IsInterface(t.GO) {
+			return ""
+		}
+		return "resolver"
+	}
+	if t.GQL.Elem != nil {
 		return ""
 	}
 	basic, ok := t.GO.Underlying().(*types.Basic)
