@@ -59,7 +59,7 @@ func run(ctx context.Context, client graphql.Client, region, city string, w io.W
 			if m.Status != "" {
 				current = fmt.Sprintf("%s %s since %s, served by %s", m.Category, m.Status, m.Since, m.Secretariat.Name)
 			}
-			fmt.Fprintf(w, "  %-28s %-3s %s (%d memberships)\n", c.Name, c.Country.Code, current, len(c.Memberships))
+			fmt.Fprintf(w, "  %-28s %-3s %s%s\n", c.Name, c.Country.Code, current, count(len(c.Memberships)))
 		}
 		if !r.Cities.PageInfo.HasNextPage {
 			break
@@ -90,4 +90,15 @@ func run(ctx context.Context, client graphql.Client, region, city string, w io.W
 		fmt.Fprintf(w, "    %s (%s, %s)\n", p.Title, strings.ToLower(string(p.Kind)), p.StartDate)
 	}
 	return nil
+}
+
+// count says how many memberships a city has had, where it has had any.
+func count(memberships int) string {
+	switch memberships {
+	case 0:
+		return ""
+	case 1:
+		return " (1 membership)"
+	}
+	return fmt.Sprintf(" (%d memberships)", memberships)
 }
