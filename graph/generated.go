@@ -248,7 +248,7 @@ type ComplexityRoot struct {
 		DeleteProgram               func(childComplexity int, key string, version int) int
 		EndMembership               func(childComplexity int, input directory.EndMembershipInput) int
 		GrantMembership             func(childComplexity int, input directory.GrantMembershipInput) int
-		ReviewMembershipApplication func(childComplexity int, reference string, version int, decision directory.Decision, note *string, cityKey *string) int
+		ReviewMembershipApplication func(childComplexity int, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) int
 		UpdateCity                  func(childComplexity int, key string, version int, input directory.CityInput) int
 		UpdateOffice                func(childComplexity int, key string, version int, input directory.OfficeInput) int
 		UpdateOrganization          func(childComplexity int, key string, version int, input directory.OrganizationInput) int
@@ -611,7 +611,7 @@ type MutationResolver interface {
 	ChangeMembership(ctx context.Context, input directory.ChangeMembershipInput) (*directory.Membership, error)
 	EndMembership(ctx context.Context, input directory.EndMembershipInput) (*directory.Membership, error)
 	ApplyForMembership(ctx context.Context, input directory.ApplicationInput) (*directory.Application, error)
-	ReviewMembershipApplication(ctx context.Context, reference string, version int, decision directory.Decision, note *string, cityKey *string) (*directory.Application, error)
+	ReviewMembershipApplication(ctx context.Context, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) (*directory.Application, error)
 }
 type OfficeResolver interface {
 	Region(ctx context.Context, obj *directory.Office) (*directory.Region, error)
@@ -1635,7 +1635,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReviewMembershipApplication(childComplexity, args["reference"].(string), args["version"].(int), args["decision"].(directory.Decision), args["note"].(*string), args["cityKey"].(*string)), true
+		return e.ComplexityRoot.Mutation.ReviewMembershipApplication(childComplexity, args["reference"].(string), args["version"].(int), args["input"].(*directory.ReviewInput), args["decision"].(*directory.Decision), args["note"].(*string), args["cityKey"].(*string)), true
 	case "Mutation.updateCity":
 		if e.ComplexityRoot.Mutation.UpdateCity == nil {
 			break
@@ -2956,6 +2956,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("AffiliationInput", ec.unmarshalInputAffiliationInput),
 			graphql.NewInputUnmarshaler("ApplicationFilter", ec.unmarshalInputApplicationFilter),
+			graphql.NewInputUnmarshaler("ApplicationReviewInput", ec.unmarshalInputApplicationReviewInput),
 			graphql.NewInputUnmarshaler("ChangeMembershipInput", ec.unmarshalInputChangeMembershipInput),
 			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
 			graphql.NewInputUnmarshaler("CityInput", ec.unmarshalInputCityInput),
@@ -4434,30 +4435,38 @@ func (ec *executionContext) field_Mutation_reviewMembershipApplication_args(ctx 
 		return nil, err
 	}
 	args["version"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "decision",
-		func(ctx context.Context, v any) (directory.Decision, error) {
-			return ec.unmarshalNApplicationDecision2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐDecision(ctx, v)
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*directory.ReviewInput, error) {
+			return ec.unmarshalOApplicationReviewInput2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐReviewInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["decision"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+	args["input"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "decision",
+		func(ctx context.Context, v any) (*directory.Decision, error) {
+			return ec.unmarshalOApplicationDecision2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐDecision(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["decision"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "note",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["note"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "cityKey",
+	args["note"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "cityKey",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["cityKey"] = arg4
+	args["cityKey"] = arg5
 	return args, nil
 }
 
@@ -9408,7 +9417,7 @@ func (ec *executionContext) _Mutation_reviewMembershipApplication(ctx context.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReviewMembershipApplication(ctx, fc.Args["reference"].(string), fc.Args["version"].(int), fc.Args["decision"].(directory.Decision), fc.Args["note"].(*string), fc.Args["cityKey"].(*string))
+			return ec.Resolvers.Mutation().ReviewMembershipApplication(ctx, fc.Args["reference"].(string), fc.Args["version"].(int), fc.Args["input"].(*directory.ReviewInput), fc.Args["decision"].(*directory.Decision), fc.Args["note"].(*string), fc.Args["cityKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *directory.Application) graphql.Marshaler {
@@ -15758,6 +15767,62 @@ func UnmarshalApplicationFilter(ctx context.Context, raw any) (directory.Applica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputApplicationReviewInput(ctx context.Context, obj any) (directory.ReviewInput, error) {
+	var it directory.ReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"decision", "note", "cityKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNApplicationDecision2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "cityKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityKey"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApplicationReviewInput unmarshals raw into the ApplicationReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApplicationReviewInput(ctx context.Context, raw any) (directory.ReviewInput, error) {
+	var out directory.ReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplicationReviewInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChangeMembershipInput(ctx context.Context, obj any) (directory.ChangeMembershipInput, error) {
 	var it directory.ChangeMembershipInput
 	if obj == nil {
@@ -21972,14 +22037,13 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋicleiᚋdirectory�
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRole(ctx context.Context, v any) (directory.Role, error) {
-	tmp, err := graphql.UnmarshalString(v)
-	res := directory.Role(tmp)
+	res, err := scalar.UnmarshalRole(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRole(ctx context.Context, sel ast.SelectionSet, v directory.Role) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := scalar.MarshalRole(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
@@ -22428,6 +22492,25 @@ func (ec *executionContext) unmarshalOAffiliationInput2ᚕgithubᚗcomᚋiclei�
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOApplicationDecision2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐDecision(ctx context.Context, v any) (*directory.Decision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := directory.Decision(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOApplicationDecision2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐDecision(ctx context.Context, sel ast.SelectionSet, v *directory.Decision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalOApplicationFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationFilter(ctx context.Context, v any) (*directory.ApplicationFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -22441,6 +22524,14 @@ func (ec *executionContext) marshalOApplicationReceipt2ᚖgithubᚗcomᚋiclei�
 		return graphql.Null
 	}
 	return ec._ApplicationReceipt(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOApplicationReviewInput2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐReviewInput(ctx context.Context, v any) (*directory.ReviewInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputApplicationReviewInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOApplicationStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationStatus(ctx context.Context, v any) (directory.ApplicationStatus, error) {
