@@ -17,6 +17,7 @@ import (
 	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/graph/schema"
 	"github.com/iclei/directory/httpcache"
+	"github.com/iclei/directory/httpcompress"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/playground"
 	"github.com/iclei/directory/requestlog"
@@ -95,7 +96,13 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
 		MaxAge:         600,
 	})
-	return requestlog.Middleware(log, c.Handler(mux)), nil
+	// Inside the access log, which then counts the bytes sent, and outside every route, so that /graphql, the
+	// exports, the schema and the playground's bundle are all compressed when large enough.
+	compressed, err := httpcompress.Handler(mux)
+	if err != nil {
+		return nil, fmt.Errorf("compression: %w", err)
+	}
+	return requestlog.Middleware(log, c.Handler(compressed)), nil
 }
 
 // schemaHandler serves the schema's SDL, the same text as schema.graphql at the repository root.
