@@ -15,6 +15,7 @@ import (
 	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/graph/schema"
 	"github.com/iclei/directory/httpcache"
+	"github.com/iclei/directory/httpcompress"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/playground"
 	"github.com/iclei/directory/requestlog"
@@ -87,7 +88,13 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
 		}
 	}))
-	return requestlog.Middleware(log, withCORS(cfg.CORSOrigins, mux)), nil
+	// Inside the access log, which then counts the bytes sent, and outside every route, so that /graphql, the
+	// exports, the schema and the playground's bundle are all compressed when large enough.
+	compressed, err := httpcompress.Handler(mux)
+	if err != nil {
+		return nil, fmt.Errorf("compression: %w", err)
+	}
+	return requestlog.Middleware(log, withCORS(cfg.CORSOrigins, compressed)), nil
 }
 
 // published serves a document derived from the schema, the same text as its committed copy at the repository
