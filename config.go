@@ -40,7 +40,7 @@ type config struct {
 	ResponseCacheBytes int
 	// CacheControl is the Cache-Control of cacheable GET responses: GraphQL queries, exports, the schema.
 	CacheControl string
-	// PublicURL is the server's public base URL, for links in exports; empty derives it from each request.
+	// PublicURL is the server's public base URL, for links in exports; empty uses the listener's address.
 	PublicURL string
 
 	JWTSecret   string
@@ -90,7 +90,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	apqCache := fs.String("apq-cache-size", env("GRAPHQL_APQ_CACHE_SIZE", "1000"), "automatic persisted queries kept in memory; 0 turns them off (env GRAPHQL_APQ_CACHE_SIZE)")
 	responseCache := fs.String("response-cache-bytes", env("GRAPHQL_RESPONSE_CACHE_BYTES", "33554432"), "bytes of GraphQL answers to anonymous queries kept in memory, to answer them again until the directory changes; 0 turns the cache off (env GRAPHQL_RESPONSE_CACHE_BYTES)")
 	cacheControl := fs.String("http-cache-control", env("HTTP_CACHE_CONTROL", httpcache.DefaultCacheControl), "Cache-Control of cacheable GET responses (env HTTP_CACHE_CONTROL)")
-	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "public base URL of the server, such as https://directory.example.org, for links in exports; empty uses each request's host (env PUBLIC_URL)")
+	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "public base URL of the server, such as https://directory.example.org, for links in exports; empty uses the address the server listens on (env PUBLIC_URL)")
 	jwtSecret := fs.String("jwt-secret", env("JWT_SECRET", ""), "HS256 secret that signs accepted JWTs, at least 32 bytes; empty accepts no JWTs (env JWT_SECRET)")
 	jwtIssuer := fs.String("jwt-issuer", env("JWT_ISSUER", ""), "required JWT issuer (iss), if set (env JWT_ISSUER)")
 	jwtAudience := fs.String("jwt-audience", env("JWT_AUDIENCE", ""), "required JWT audience (aud), if set (env JWT_AUDIENCE)")

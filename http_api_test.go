@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"mime"
@@ -19,7 +20,7 @@ type reply struct {
 }
 
 // send makes an HTTP request to the server. Headers with an empty value are not sent; Go's client sends no
-// Accept header of its own.
+// Accept header of its own. A Host header replaces the request's host.
 func (s *testServer) send(t *testing.T, method, target string, header map[string]string, body string) *reply {
 	t.Helper()
 	var rd io.Reader
@@ -35,6 +36,7 @@ func (s *testServer) send(t *testing.T, method, target string, header map[string
 			req.Header.Set(k, v)
 		}
 	}
+	req.Host = cmp.Or(header["Host"], req.Host)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

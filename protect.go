@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/go-chi/httprate"
-
-	"github.com/iclei/directory/graph"
 )
 
 // clientKey returns the rate-limit key of a request's client: its address, an IPv6 client by its /64.
@@ -44,16 +42,27 @@ func limitRequests(cfg *config) func(h http.Handler, probe bool) http.Handler {
 	}
 }
 
-// throttleApplications lets the GraphQL endpoint hold each client to the membership application limit: the
-// resolver asks, the limit counts per client address.
-func throttleApplications(next http.Handler, cfg *config) http.Handler {
-	key := clientKey(cfg)
-	applications := httprate.NewRateLimiter(cfg.ApplicationLimit, time.Hour)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		client, _ := key(r)
-		ctx := graph.WithApplicationThrottle(r.Context(), func() bool { return !applications.OnLimit(w, r, client) })
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// applicationThrottle holds each client address to the membership application limit
+// (APPLICATION_LIMIT_PER_HOUR); the GraphQL handler asks it before each application.
+type applicationThrottle struct {
+	limiter *httprate.RateLimiter
+	client  httprate.KeyFunc
+}
+
+func newApplicationThrottle(cfg *config) *applicationThrottle {
+	// No response headers: the X-RateLimit-* headers of a response describe the request rate limit, and the
+	// resolver that asks has no response to write them to.
+	return &applicationThrottle{
+		limiter: httprate.NewRateLimiter(cfg.ApplicationLimit, time.Hour, httprate.WithResponseHeaders(httprate.ResponseHeaders{})),
+		client:  clientKey(cfg),
+	}
+}
+
+// AllowApplication implements graph.ApplicationThrottle. The limiter writes nothing to the response writer it
+// is given when it sets no headers and its in-memory counter cannot fail, so it is given none.
+func (t *applicationThrottle) AllowApplication(r *http.Request) bool {
+	client, _ := t.client(r)
+	return !t.limiter.OnLimit(nil, r, client)
 }
 
 // tooManyRequests answers a rate-limited request in the shape of a GraphQL error.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/iclei/directory/auth"
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/mongodb"
 	"github.com/iclei/directory/seed"
 )
@@ -159,6 +164,13 @@ func seedCommand(ctx context.Context, cfg *config, log *slog.Logger, stdout io.W
 }
 
 func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	// Listening comes first: a busy port is reported before the database is opened or seeded.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
 	db, err := openDatabase(ctx, cfg, log, false)
 	if err != nil {
 		return err
@@ -179,12 +191,21 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("load the directory: %w", err)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	handler, err := newHTTPHandler(cfg, log, services{
+		readModel:    rm,
+		database:     db.store,
+		writer:       directory.NewWriter(db.store, rm, log),
+		auth:         auth.New(db.store, jwtConfig(cfg)),
+		applications: newApplicationThrottle(cfg),
+		// The server's own registry: nothing is registered globally, and each server (each test's) has its own.
+		metrics: metrics.New(prometheus.NewRegistry(), rm, metrics.DefaultMaxOperationNames),
+		baseURL: cmp.Or(cfg.PublicURL, baseURL(ln.Addr())),
+	})
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return err
 	}
 	srv := &http.Server{
-		Handler:           newHTTPHandler(cfg, log, rm, db.store),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -1,6 +1,6 @@
 // Package export writes the directory in formats other tools read: the offices as GeoJSON for maps, offices
-// and cities as CSV for spreadsheets, and an office as a vCard for address books. It only formats records it is
-// given; the server's routes pick them from a snapshot of the read model.
+// and cities as CSV for spreadsheets, and an office as a vCard for address books. The writers format the records
+// they are given; Routes serves them over HTTP, each answer from one snapshot of the read model.
 package export
 
 import (

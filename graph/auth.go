@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,17 +43,25 @@ func (r *Resolver) errorResponse(ctx context.Context, err error) graphql.Respons
 	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{r.present(ctx, err)}})
 }
 
-type throttleKey struct{}
-
-// WithApplicationThrottle returns ctx carrying allow, which reports whether the client may submit one more
-// membership application now. The HTTP layer, which knows the client, sets it.
-func WithApplicationThrottle(ctx context.Context, allow func() bool) context.Context {
-	return context.WithValue(ctx, throttleKey{}, allow)
+// ApplicationThrottle holds each client to the membership application limit. The GraphQL handler cannot be
+// built without one (NewHandler), so a server cannot forget it and take applications without limit.
+type ApplicationThrottle interface {
+	// AllowApplication reports whether the client that sent r may submit one more membership application now,
+	// and counts the application when it may.
+	AllowApplication(r *http.Request) bool
 }
 
-// checkApplicationRate refuses an application when the client has submitted too many lately.
-func checkApplicationRate(ctx context.Context) error {
-	if allow, ok := ctx.Value(throttleKey{}).(func() bool); ok && !allow() {
+// httpRequestKey carries the operation's HTTP request, which names its client to the application throttle.
+type httpRequestKey struct{}
+
+// checkApplicationRate refuses an application when its client has submitted too many lately. An operation that
+// carries no HTTP request cannot be counted, so it is refused as well.
+func (r *Resolver) checkApplicationRate(ctx context.Context) error {
+	req, _ := ctx.Value(httpRequestKey{}).(*http.Request)
+	if req == nil {
+		return errors.New("application throttle: the operation carries no HTTP request to name its client")
+	}
+	if !r.applications.AllowApplication(req) {
 		return directory.Errorf(directory.CodeRateLimited, "too many membership applications from your address; try again in an hour")
 	}
 	return nil

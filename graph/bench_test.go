@@ -48,15 +48,22 @@ const (
 	// Two filters: the walk follows China's posting list and checks the region of each city it meets, and the
 	// count is taken from both values' bit sets rather than by a check of every Chinese city.
 	queryRegionCountry = "cities-of-region-and-country"
+	// Every country with its name and its region's name: a list of 249 objects, each with two resolver
+	// fields. It does not depend on the number of cities, so it runs at the smallest size only.
+	queryCountries = "countries-with-region"
 )
 
 const (
 	officesGraphQL      = `query($r:String!){ region(code:$r){ offices(first:20){ totalCount nodes { key name kind address { street locality postalCode country { code } } location { latitude longitude } } } } }`
 	citiesGraphQL       = `query($c:String!,$first:Int!,$after:String){ cities(filter:{country:$c}, first:$first, after:$after){ totalCount pageInfo{hasNextPage endCursor} edges{ cursor node { key name country { code } region { code } population } } } }`
+	countriesGraphQL    = `{ countries { code name region { name } } }`
 	regionCitiesGraphQL = `query($r:String!,$c:String!,$first:Int!){ region(code:$r){ cities(country:$c, first:$first){ totalCount pageInfo{hasNextPage endCursor} edges{ cursor node { key name country { code } region { code } population } } } } }`
 )
 
-var benchQueries = []string{queryOffices, queryCitiesP1, queryCitiesP50, queryRegionCountry}
+var benchQueries = []string{queryOffices, queryCitiesP1, queryCitiesP50, queryRegionCountry, queryCountries}
+
+// countryCount is how many countries the countries query lists.
+const countryCount = 249
 
 // The handlers the benchmarks measure.
 const (
@@ -76,6 +83,9 @@ func benchmarkQueries(b *testing.B, via int) {
 	fixtures := map[int]*fixture{}
 	for _, q := range benchQueries {
 		for _, n := range benchSizes {
+			if q == queryCountries && n != benchSizes[0] {
+				continue
+			}
 			b.Run(fmt.Sprintf("%s/cities=%d", q, n), func(b *testing.B) {
 				f := fixtures[n]
 				if f == nil {
@@ -121,6 +131,11 @@ type fixture struct {
 
 type benchRequests struct{ graphQL, plain func() *http.Request }
 
+// noApplications refuses every membership application; the benchmarks submit none.
+type noApplications struct{}
+
+func (noApplications) AllowApplication(*http.Request) bool { return false }
+
 // missCounter counts the requests of the cached handler that ran.
 type missCounter struct{ misses *atomic.Int64 }
 
@@ -164,12 +179,21 @@ func newFixture(b *testing.B, cities int) *fixture {
 	}
 
 	misses := &atomic.Int64{}
+	uncached, err := graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 0, Log: log,
+		Applications: noApplications{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cached, err := graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 32 << 20, Log: log,
+		Observer: missCounter{misses}, Applications: noApplications{}})
+	if err != nil {
+		b.Fatal(err)
+	}
 	f := &fixture{
-		graphQL: graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 0, Log: log}),
-		cached: graph.NewHandler(rm, graph.Options{QueryCacheSize: 1000, ResponseCacheBytes: 32 << 20, Log: log,
-			Observer: missCounter{misses}}),
-		plain:  plainHandler(rm),
-		misses: misses,
+		graphQL: uncached,
+		cached:  cached,
+		plain:   plainHandler(rm),
+		misses:  misses,
 		requests: map[string]benchRequests{
 			queryOffices: {
 				graphQL: graphQLRequest(b, officesGraphQL, map[string]any{"r": benchRegion}),
@@ -182,6 +206,10 @@ func newFixture(b *testing.B, cities int) *fixture {
 			queryCitiesP50: {
 				graphQL: graphQLRequest(b, citiesGraphQL, map[string]any{"c": benchCountry, "first": size, "after": *after}),
 				plain:   plainRequest("/cities", url.Values{"country": {benchCountry}, "first": {strconv.Itoa(size)}, "after": {*after}}),
+			},
+			queryCountries: {
+				graphQL: graphQLRequest(b, countriesGraphQL, nil),
+				plain:   plainRequest("/countries", nil),
 			},
 			queryRegionCountry: {
 				graphQL: graphQLRequest(b, regionCitiesGraphQL, map[string]any{"r": benchRegion, "c": benchCountry, "first": size}),
@@ -234,11 +262,14 @@ func checkSameResults(b *testing.B, f *fixture, query string) {
 		b.Fatalf("%s: the plain handler answers\n%s\nwhere GraphQL answers\n%s", query, p, g)
 	}
 	// A short page would make the benchmark measure less than it claims.
-	want := citiesPageSize
-	if query == queryOffices {
+	want, field := citiesPageSize, `"key":`
+	switch query {
+	case queryOffices:
 		want = officesFirst
+	case queryCountries:
+		want, field = countryCount, `"code":`
 	}
-	if got := bytes.Count(mustMarshal(b, gql.Data), []byte(`"key":`)); got != want {
+	if got := bytes.Count(mustMarshal(b, gql.Data), []byte(field)); got != want {
 		b.Fatalf("%s: %d records on the page, want %d", query, got, want)
 	}
 }
@@ -263,7 +294,10 @@ func graphQLRequest(b *testing.B, query string, variables map[string]any) func()
 }
 
 func plainRequest(path string, query url.Values) func() *http.Request {
-	target := path + "?" + query.Encode()
+	target := path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
 	return func() *http.Request { return httptest.NewRequest(http.MethodGet, target, nil) }
 }
 
@@ -290,6 +324,15 @@ func plainHandler(rm *directory.ReadModel) http.Handler {
 				conn.Nodes[i] = newPlainOffice(e.Node)
 			}
 			resp.Region = &plainRegionOffices{Offices: conn}
+		}
+		writeJSON(w, resp)
+	})
+	mux.HandleFunc("GET /countries", func(w http.ResponseWriter, r *http.Request) {
+		s := rm.Snapshot()
+		countries := directory.CountriesOf("")
+		resp := plainCountries{Countries: make([]plainCountry, len(countries))}
+		for i, c := range countries {
+			resp.Countries[i] = plainCountry{Code: c.Code, Name: c.Name(""), Region: plainRegionName{s.Region(c.Region).Name}}
 		}
 		writeJSON(w, resp)
 	})
@@ -378,6 +421,17 @@ type (
 	}
 	plainCode struct {
 		Code string `json:"code"`
+	}
+	plainCountries struct {
+		Countries []plainCountry `json:"countries"`
+	}
+	plainCountry struct {
+		Code   string          `json:"code"`
+		Name   string          `json:"name"`
+		Region plainRegionName `json:"region"`
+	}
+	plainRegionName struct {
+		Name string `json:"name"`
 	}
 	plainCities struct {
 		Cities plainCityConnection `json:"cities"`

@@ -2,10 +2,13 @@ package graph
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -37,14 +40,21 @@ type Options struct {
 	// Writer is the write path of mutations; Auth authenticates their bearer tokens.
 	Writer *directory.Writer
 	Auth   directory.Authenticator
+	// Applications holds each client to the membership application limit. It is required: a missing Writer or
+	// Auth fails each mutation, but a missing throttle would let every application through.
+	Applications ApplicationThrottle
 	// Limits bound what one request may ask for.
 	Limits Limits
 	Log    *slog.Logger
 }
 
 // NewHandler returns the GraphQL endpoint over the read model.
-func NewHandler(rm *directory.ReadModel, opts Options) *handler.Server {
-	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auth: opts.Auth, present: ErrorPresenter(opts.Log)}
+func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
+	if opts.Applications == nil {
+		return nil, errors.New("the GraphQL handler needs an application throttle (Options.Applications)")
+	}
+	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auth: opts.Auth, applications: opts.Applications,
+		present: ErrorPresenter(opts.Log)}
 	base := NewExecutableSchema(Config{}).Schema()
 	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutIncrementalDelivery(base)})
 	srv := handler.New(es)
@@ -85,7 +95,9 @@ func NewHandler(rm *directory.ReadModel, opts Options) *handler.Server {
 	srv.SetErrorPresenter(resolver.present)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(resolver.authenticate)
-	return srv
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpRequestKey{}, r)))
+	}), nil
 }
 
 // fingerprint names what, besides the revision and the request, a response depends on: the schema, the build

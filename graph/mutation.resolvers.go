@@ -142,7 +142,7 @@ func (r *mutationResolver) EndMembership(ctx context.Context, input directory.En
 }
 
 func (r *mutationResolver) ApplyForMembership(ctx context.Context, input directory.ApplicationInput) (*directory.Application, error) {
-	if err := checkApplicationRate(ctx); err != nil {
+	if err := r.checkApplicationRate(ctx); err != nil {
 		return nil, err
 	}
 	return r.Writer.SubmitApplication(ctx, input)

@@ -2,7 +2,7 @@
 // resolvers that call the domain, and the error presenter.
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./codegen
 
 import (
 	"github.com/99designs/gqlgen/graphql"
@@ -16,5 +16,7 @@ type Resolver struct {
 	ReadModel *directory.ReadModel
 	Writer    *directory.Writer
 	Auth      directory.Authenticator
-	present   graphql.ErrorPresenterFunc
+	// applications holds clients to the membership application limit.
+	applications ApplicationThrottle
+	present      graphql.ErrorPresenterFunc
 }

@@ -1,0 +1,77 @@
+// Command codegen generates the GraphQL executor (graph/generated.go), the models and the resolver stubs from
+// gqlgen.yml, as `gqlgen generate` does, except that the executor resolves fields and list elements inline: on
+// the goroutine that asked for them, one after another. `go generate ./graph` runs it.
+//
+// gqlgen starts a goroutine for every field that is a resolver or whose method takes a context, and for every
+// element of a list of objects, so that resolvers that wait on I/O wait side by side. Every resolver of the
+// directory reads an in-memory snapshot and returns at once, so those goroutines only cost: in a profile of
+// an executed query, most of the CPU went to starting them, growing their stacks and collecting their garbage.
+// gqlgen also prepares, for every object it resolves, the bookkeeping of @defer, even for a query without
+// @defer. This command
+//
+//   - sets gqlgen's per-object switch (DisableConcurrency, which gqlgen itself sets only for Mutation) on every
+//     object type, through a plugin that runs before the executor is written;
+//   - renders the executor again from gqlgen's own templates, taken from the gqlgen module this command is
+//     built with, with two small patches (patches.go): a list whose elements are of a type resolved inline is
+//     marshalled in a loop (marshalSliceInline, from inline.gotpl) instead of graphql.MarshalSliceConcurrently,
+//     and an object with no concurrent field skips the @defer bookkeeping. Each patch must match gqlgen's
+//     template exactly once, so an upgrade of gqlgen that changes them fails here, loudly, rather than
+//     generating something else.
+//
+// A field whose resolver truly waits on I/O (none does today) can keep its goroutine: name it with -concurrent
+// as Type.field, or name a whole Type, in the go:generate line of graph/resolver.go. Its object then keeps
+// gqlgen's concurrent resolution for the named fields and its @defer handling, and lists of that type are
+// marshalled concurrently again.
+//
+// On an object resolved inline, @defer is honoured by delivering the deferred fields in the one response,
+// which the incremental delivery proposal allows a server to do; the HTTP transport sends one response
+// anyway.
+//
+// Usage (from the directory holding gqlgen.yml, or below it):
+//
+//	go run ./graph/codegen [-concurrent Type.field,Type]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/99designs/gqlgen/api"
+	"github.com/99designs/gqlgen/codegen/config"
+)
+
+func main() {
+	concurrent := flag.String("concurrent", "", "comma-separated fields (Type.field) or object types (Type) whose resolvers run on goroutines of their own")
+	flag.Parse()
+	if err := run(splitList(*concurrent)); err != nil {
+		fmt.Fprintln(os.Stderr, "codegen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(concurrent []string) error {
+	cfg, err := config.LoadConfigFromDefaultLocations()
+	if err != nil {
+		return fmt.Errorf("load gqlgen config: %w", err)
+	}
+	// gqlgen would build the package with the executor it writes first; the executor is rendered again below,
+	// and the build that follows `go generate` checks the one that stays.
+	cfg.SkipValidation = true
+	p := newInlinePlugin(concurrent)
+	if err := api.Generate(cfg, api.AddPlugin(p)); err != nil {
+		return err
+	}
+	return p.renderExecutor()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
