@@ -24,7 +24,9 @@ import (
 //
 //  1. parse, with the token limit: linear in the document;
 //  2. measure the document in one pass, each fragment once (cost.Measure), and refuse one over the shape
-//     limits, one with a fragment cycle, or one asking for incremental delivery: linear;
+//     limits, one with a fragment cycle, or one asking for incremental delivery: linear; then, the expansion
+//     being bounded, refuse one that selects a field or spreads fragments too often at one place
+//     (cost.Repeats), which is what makes validation's comparison of overlapping fields quadratic;
 //  3. validate, with the rules gqlgen uses, a document the limits bound, and keep it in gqlgen's query cache,
 //     where gqlgen finds it parsed and validated;
 //  4. coerce the variables by the specification (variables.go), which gqlgen's own coercion does too loosely.
@@ -81,6 +83,13 @@ func (g *documentGate) admit(ctx context.Context, query string) (*ast.QueryDocum
 	shape := cost.Measure(doc)
 	if err := g.limits.checkShape(shape); err != nil {
 		return nil, err
+	}
+	if g.limits.MaxFields > 0 && g.limits.MaxRepeats > 0 {
+		// The walk is bounded: the document's expansion has at most MaxFields fields.
+		r, _ := cost.Repeats(doc, g.limits.MaxFields)
+		if err := g.limits.checkRepeats(r); err != nil {
+			return nil, err
+		}
 	}
 	if slices.Contains(shape.Directives, "defer") || slices.Contains(shape.Directives, "stream") {
 		err := gqlerror.Errorf("this server answers every operation in one response and does not support @defer or @stream; remove the directive to receive every field at once")

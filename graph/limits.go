@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -33,6 +34,11 @@ type Limits struct {
 	MaxDepth int
 	// MaxAliases bounds how many aliased fields an operation (or a fragment) may select.
 	MaxAliases int
+	// MaxRepeats bounds how often one field may be selected at one place in the response, and how many
+	// fragments may be spread at one place, through fragments and inline fragments (cost.Repeats): validation
+	// compares every such pair, and the pairs below each. It is checked when MaxFields is set, which bounds the
+	// walk it takes.
+	MaxRepeats int
 	// MaxComplexity bounds the operation's complexity: each field counts 1 plus its selections, and a connection
 	// or list counts its selections once per record it may return (first, last or the default page size).
 	MaxComplexity int
@@ -61,6 +67,29 @@ func (l Limits) checkShape(s cost.Shape) *gqlerror.Error {
 		return refuse(httperror.CodeAliasLimit, "operation uses %s aliases, which exceeds the limit of %d", countOf(s.Aliases), l.MaxAliases)
 	}
 	return nil
+}
+
+// checkRepeats refuses a document that selects a field, or spreads fragments, too often at one place.
+func (l Limits) checkRepeats(r cost.Repeat) *gqlerror.Error {
+	place := func(path []string) string {
+		if len(path) == 0 {
+			return "the top of the response"
+		}
+		return strings.Join(path, ".")
+	}
+	var err *gqlerror.Error
+	switch {
+	case r.Count > l.MaxRepeats:
+		err = gqlerror.Errorf("the document selects %s %d times at one place in the response (through its fragments too), which exceeds the limit of %d; select each field once at each place",
+			place(r.Path), r.Count, l.MaxRepeats)
+	case r.Spreads > l.MaxRepeats:
+		err = gqlerror.Errorf("the document spreads %d fragments at %s, which exceeds the limit of %d; merge some of them",
+			r.Spreads, place(r.SpreadsPath), l.MaxRepeats)
+	default:
+		return nil
+	}
+	errcode.Set(err, httperror.CodeRepeatLimit)
+	return err
 }
 
 // countOf writes a count that may have saturated.

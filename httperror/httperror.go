@@ -32,6 +32,7 @@ const (
 	CodeAliasLimit             = "ALIAS_LIMIT_EXCEEDED"
 	CodeComplexityLimit        = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodeFieldLimit             = "FIELD_LIMIT_EXCEEDED"
+	CodeRepeatLimit            = "REPEAT_LIMIT_EXCEEDED"
 	CodeDeferUnsupported       = "INCREMENTAL_DELIVERY_UNSUPPORTED"
 )
 
@@ -64,6 +65,7 @@ var statuses = map[string]int{
 	CodeAliasLimit:             http.StatusBadRequest,
 	CodeComplexityLimit:        http.StatusBadRequest,
 	CodeFieldLimit:             http.StatusBadRequest,
+	CodeRepeatLimit:            http.StatusBadRequest,
 	CodeDeferUnsupported:       http.StatusBadRequest,
 }
 

@@ -143,6 +143,109 @@ func (m *measurer) directiveList(list ast.DirectiveList) {
 	}
 }
 
+// Repeat is the field a document selects most often at one place in its response: the number of times,
+// and the response path of that place. Validation compares every pair of fields that land at one place in
+// the response, and the fields below each pair again: a document that selects one field many times at each of
+// a few levels makes that comparison cost the product of their counts, squared.
+type Repeat struct {
+	// Count is how often the field is selected there; Spreads is the most fragments spread at one place (each
+	// pair of which validation compares), and SpreadsPath that place.
+	Count       int
+	Path        []string
+	Spreads     int
+	SpreadsPath []string
+}
+
+// Repeats returns the field the document selects most often at one place, looking through inline fragments
+// and fragment spreads as the response merges them, in each operation and each fragment definition. It walks
+// the document's expansion, so it visits at most budget fields and reports over when there were more: call it
+// on a document whose Shape.Fields is bounded.
+func Repeats(doc *ast.QueryDocument, budget int) (r Repeat, over bool) {
+	w := repeatWalker{fragments: map[string]*ast.FragmentDefinition{}, onPath: map[string]bool{}, budget: budget}
+	for _, f := range doc.Fragments {
+		if _, ok := w.fragments[f.Name]; !ok {
+			w.fragments[f.Name] = f
+		}
+	}
+	for _, op := range doc.Operations {
+		w.node([]ast.SelectionSet{op.SelectionSet}, nil)
+	}
+	for _, f := range doc.Fragments {
+		w.node([]ast.SelectionSet{f.SelectionSet}, nil)
+	}
+	return w.best, w.over
+}
+
+type repeatWalker struct {
+	fragments map[string]*ast.FragmentDefinition
+	onPath    map[string]bool
+	budget    int
+	visited   int
+	over      bool
+	best      Repeat
+}
+
+// node looks at one place in the response: the selection sets that land there, merged.
+func (w *repeatWalker) node(sets []ast.SelectionSet, path []string) {
+	var names []string
+	groups := map[string][]*ast.Field{}
+	spread := map[string]bool{}
+	var collect func(ast.SelectionSet)
+	collect = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			if w.over {
+				return
+			}
+			switch s := sel.(type) {
+			case *ast.Field:
+				if w.visited++; w.visited > w.budget {
+					w.over = true
+					return
+				}
+				key := s.Alias
+				if key == "" {
+					key = s.Name
+				}
+				if _, ok := groups[key]; !ok {
+					names = append(names, key)
+				}
+				groups[key] = append(groups[key], s)
+			case *ast.InlineFragment:
+				collect(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if f := w.fragments[s.Name]; f != nil && !w.onPath[s.Name] {
+					spread[s.Name] = true
+					w.onPath[s.Name] = true
+					collect(f.SelectionSet)
+					delete(w.onPath, s.Name)
+				}
+			}
+		}
+	}
+	for _, set := range sets {
+		collect(set)
+	}
+	if len(spread) > w.best.Spreads {
+		w.best.Spreads, w.best.SpreadsPath = len(spread), path
+	}
+	for _, name := range names {
+		fields := groups[name]
+		at := append(path[:len(path):len(path)], name)
+		if len(fields) > w.best.Count {
+			w.best.Count, w.best.Path = len(fields), at
+		}
+		var below []ast.SelectionSet
+		for _, f := range fields {
+			if len(f.SelectionSet) > 0 {
+				below = append(below, f.SelectionSet)
+			}
+		}
+		if len(below) > 0 && !w.over {
+			w.node(below, at)
+		}
+	}
+}
+
 // Operation returns the complexity of a validated operation: what gqlgen's complexity.Calculate returns (each
 // field costs its schema's complexity function of its arguments and its selections' cost, or 1 plus that
 // cost), computed with each fragment's cost once.
