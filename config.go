@@ -46,16 +46,28 @@ type config struct {
 	JWTSecret   string
 	JWTIssuer   string
 	JWTAudience string
+	// JWTMaxTTL is the longest lifetime of an accepted JWT.
+	JWTMaxTTL time.Duration
 
 	MaxDepth         int
 	MaxComplexity    int
 	MaxAliases       int
 	MaxTokens        int
+	MaxFields        int
+	MaxRepeats       int
 	FieldSuggestions bool
 	RequestTimeout   time.Duration
 	RateLimit        int
 	ApplicationLimit int
 	TrustedProxies   []netip.Prefix
+
+	// ReadTimeout bounds reading a request, headers and body; WriteTimeout writing its answer; IdleTimeout how
+	// long a kept-alive connection may wait for the next request.
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	IdleTimeout  time.Duration
+	// MaxConnsPerClient bounds the connections one client address may hold open; 0 leaves them unbounded.
+	MaxConnsPerClient int
 }
 
 // loadConfig reads the configuration: each setting from its environment variable, then from its flag.
@@ -94,12 +106,19 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	jwtSecret := fs.String("jwt-secret", env("JWT_SECRET", ""), "HS256 secret that signs accepted JWTs, at least 32 bytes; empty accepts no JWTs (env JWT_SECRET)")
 	jwtIssuer := fs.String("jwt-issuer", env("JWT_ISSUER", ""), "required JWT issuer (iss), if set (env JWT_ISSUER)")
 	jwtAudience := fs.String("jwt-audience", env("JWT_AUDIENCE", ""), "required JWT audience (aud), if set (env JWT_AUDIENCE)")
+	jwtMaxTTL := fs.String("jwt-max-ttl", env("JWT_MAX_TTL", "24h"), "longest a JWT may be valid for, from its iat (or from now) to its exp (env JWT_MAX_TTL)")
 	maxDepth := fs.String("max-depth", env("GRAPHQL_MAX_DEPTH", "12"), "deepest selection nesting a query may have (env GRAPHQL_MAX_DEPTH)")
 	maxComplexity := fs.String("max-complexity", env("GRAPHQL_MAX_COMPLEXITY", "20000"), "highest complexity a query may have (env GRAPHQL_MAX_COMPLEXITY)")
 	maxAliases := fs.String("max-aliases", env("GRAPHQL_MAX_ALIASES", "30"), "most aliases a query may use (env GRAPHQL_MAX_ALIASES)")
 	maxTokens := fs.String("max-tokens", env("GRAPHQL_MAX_TOKENS", "5000"), "most tokens the parser reads in one query (env GRAPHQL_MAX_TOKENS)")
-	suggestions := fs.String("field-suggestions", env("GRAPHQL_FIELD_SUGGESTIONS", "true"), "suggest field names in validation errors (env GRAPHQL_FIELD_SUGGESTIONS)")
+	maxFields := fs.String("max-fields", env("GRAPHQL_MAX_FIELDS", "10000"), "most fields a document may select with its fragments expanded, each operation and fragment counted (env GRAPHQL_MAX_FIELDS)")
+	maxRepeats := fs.String("max-repeats", env("GRAPHQL_MAX_REPEATS", "30"), "most times a document may select one field, or spread fragments, at one place in the response (env GRAPHQL_MAX_REPEATS)")
+	suggestions := fs.String("field-suggestions", env("GRAPHQL_FIELD_SUGGESTIONS", "true"), "suggest field names in validation errors; always off with introspection off (env GRAPHQL_FIELD_SUGGESTIONS)")
 	requestTimeout := fs.String("request-timeout", env("REQUEST_TIMEOUT", "15s"), "time one request may take (env REQUEST_TIMEOUT)")
+	readTimeout := fs.String("http-read-timeout", env("HTTP_READ_TIMEOUT", "10s"), "time to read a request, headers and body; a slower client is cut off (env HTTP_READ_TIMEOUT)")
+	writeTimeout := fs.String("http-write-timeout", env("HTTP_WRITE_TIMEOUT", "30s"), "time to write an answer, longer than REQUEST_TIMEOUT (env HTTP_WRITE_TIMEOUT)")
+	idleTimeout := fs.String("http-idle-timeout", env("HTTP_IDLE_TIMEOUT", "60s"), "time a kept-alive connection may wait for its next request (env HTTP_IDLE_TIMEOUT)")
+	maxConns := fs.String("max-connections-per-client", env("MAX_CONNECTIONS_PER_CLIENT", "100"), "connections one client address may hold open; TRUSTED_PROXIES are not counted; 0 for no limit (env MAX_CONNECTIONS_PER_CLIENT)")
 	rateLimit := fs.String("rate-limit", env("RATE_LIMIT_PER_MINUTE", "600"), "requests per minute one client address may make; 0 for no limit (env RATE_LIMIT_PER_MINUTE)")
 	applicationLimit := fs.String("application-limit", env("APPLICATION_LIMIT_PER_HOUR", "5"), "membership applications per hour one client address may submit (env APPLICATION_LIMIT_PER_HOUR)")
 	trustedProxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8 (env TRUSTED_PROXIES)")
@@ -165,12 +184,19 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		JWTSecret:               *jwtSecret,
 		JWTIssuer:               *jwtIssuer,
 		JWTAudience:             *jwtAudience,
+		JWTMaxTTL:               duration("JWT_MAX_TTL", *jwtMaxTTL),
 		MaxDepth:                integer("GRAPHQL_MAX_DEPTH", *maxDepth, 1),
 		MaxComplexity:           integer("GRAPHQL_MAX_COMPLEXITY", *maxComplexity, 1),
 		MaxAliases:              integer("GRAPHQL_MAX_ALIASES", *maxAliases, 0),
 		MaxTokens:               integer("GRAPHQL_MAX_TOKENS", *maxTokens, 100),
+		MaxFields:               integer("GRAPHQL_MAX_FIELDS", *maxFields, 1),
+		MaxRepeats:              integer("GRAPHQL_MAX_REPEATS", *maxRepeats, 1),
 		FieldSuggestions:        boolean("GRAPHQL_FIELD_SUGGESTIONS", *suggestions),
 		RequestTimeout:          duration("REQUEST_TIMEOUT", *requestTimeout),
+		ReadTimeout:             duration("HTTP_READ_TIMEOUT", *readTimeout),
+		WriteTimeout:            duration("HTTP_WRITE_TIMEOUT", *writeTimeout),
+		IdleTimeout:             duration("HTTP_IDLE_TIMEOUT", *idleTimeout),
+		MaxConnsPerClient:       integer("MAX_CONNECTIONS_PER_CLIENT", *maxConns, 0),
 		RateLimit:               integer("RATE_LIMIT_PER_MINUTE", *rateLimit, 0),
 		ApplicationLimit:        integer("APPLICATION_LIMIT_PER_HOUR", *applicationLimit, 1),
 	}
@@ -183,6 +209,9 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", c))
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	if cfg.WriteTimeout > 0 && cfg.WriteTimeout <= cfg.RequestTimeout {
+		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT: %s must be longer than REQUEST_TIMEOUT (%s), or answers are cut off before they are written", cfg.WriteTimeout, cfg.RequestTimeout))
 	}
 	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
 		errs = append(errs, fmt.Errorf("JWT_SECRET: use at least 32 bytes of random data"))

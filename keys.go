@@ -101,7 +101,7 @@ func mintJWT(cfg *config, k *keyFlags, stdout io.Writer) error {
 }
 
 func jwtConfig(cfg *config) auth.Config {
-	return auth.Config{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+	return auth.Config{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, MaxTTL: cfg.JWTMaxTTL}
 }
 
 func scope(regions []string) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/graph/schema"
 	"github.com/iclei/directory/httpcache"
+	"github.com/iclei/directory/httperror"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/playground"
 	"github.com/iclei/directory/requestlog"
@@ -52,8 +53,9 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, ResponseCacheBytes: cfg.ResponseCacheBytes,
 		CacheControl: cfg.CacheControl, Observer: m,
 		Writer: svc.writer, Auth: svc.auth, Applications: svc.applications,
-		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, MaxAliases: cfg.MaxAliases,
-			MaxTokens: cfg.MaxTokens, DisableSuggestions: !cfg.FieldSuggestions},
+		Limits: graph.Limits{MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields, MaxRepeats: cfg.MaxRepeats,
+			MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, MaxComplexity: cfg.MaxComplexity,
+			DisableSuggestions: !cfg.FieldSuggestions},
 	})
 	if err != nil {
 		return nil, err
@@ -79,11 +81,9 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		defer cancel()
 		switch {
 		case rm.Snapshot() == nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "directory not loaded\n")
+			httperror.Write(w, string(directory.CodeUnavailable), "directory not loaded")
 		case svc.database.Ping(ctx) != nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "database unreachable\n")
+			httperror.Write(w, string(directory.CodeUnavailable), "database unreachable")
 		default:
 			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
 		}
@@ -92,10 +92,13 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		AllowedOrigins: cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match", requestlog.Header},
-		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
-		MaxAge:         600,
+		// What a browser client may read of an answer besides the safelisted headers: caching, file names, the
+		// request ID to quote in a report, and the rate limit it is held to (docs/http.md, Rate limits).
+		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header,
+			"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"},
+		MaxAge: 600,
 	})
-	return requestlog.Middleware(log, c.Handler(mux)), nil
+	return requestlog.Middleware(log, c.Handler(httperror.Shape(mux))), nil
 }
 
 // schemaHandler serves the schema's SDL, the same text as schema.graphql at the repository root.
@@ -105,7 +108,7 @@ func schemaHandler(log *slog.Logger, cacheControl string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			log.ErrorContext(r.Context(), "print the schema", "err", err)
-			http.Error(w, "internal error; it has been logged", http.StatusInternalServerError)
+			httperror.Write(w, string(directory.CodeInternal), "internal error; it has been logged")
 			return
 		}
 		w.Header().Set("ETag", etag)

@@ -6,8 +6,12 @@ package httperror
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/iclei/directory/directory"
 )
@@ -87,22 +91,45 @@ func Codes() []string {
 	return codes
 }
 
-// CodeOfStatus returns the code of an HTTP error status that the server answers without a code of its own
-// (the router's 404 and 405, net/http's 400 and 431), and false for a status no code stands for.
+// CodeOfStatus returns the code of an error status, for the answers the server's own code does not give a
+// code (the router's 404 and 405, net/http's 400 and 431): the table's general code of the status, else
+// BAD_REQUEST for a 4xx and INTERNAL for a 5xx. It reports false for a status that is not an error.
 func CodeOfStatus(status int) (string, bool) {
 	switch status {
 	case http.StatusBadRequest:
 		return CodeBadRequest, true
+	case http.StatusUnauthorized:
+		return string(directory.CodeUnauthenticated), true
+	case http.StatusForbidden:
+		return string(directory.CodeForbidden), true
 	case http.StatusNotFound:
 		return CodeNotFound, true
 	case http.StatusMethodNotAllowed:
 		return CodeMethodNotAllowed, true
+	case http.StatusNotAcceptable:
+		return CodeNotAcceptable, true
+	case http.StatusRequestTimeout:
+		return CodeRequestTimeout, true
+	case http.StatusConflict:
+		return string(directory.CodeConflict), true
+	case http.StatusRequestEntityTooLarge:
+		return CodeRequestTooLarge, true
+	case http.StatusUnsupportedMediaType:
+		return CodeUnsupportedMediaType, true
+	case http.StatusTooManyRequests:
+		return string(directory.CodeRateLimited), true
 	case http.StatusRequestHeaderFieldsTooLarge:
 		return CodeHeadersTooLarge, true
 	case http.StatusNotImplemented:
 		return CodeNotImplemented, true
-	case http.StatusHTTPVersionNotSupported:
+	case http.StatusServiceUnavailable:
+		return string(directory.CodeUnavailable), true
+	}
+	switch {
+	case status >= 400 && status < 500:
 		return CodeBadRequest, true
+	case status >= 500 && status < 600:
+		return string(directory.CodeInternal), true
 	}
 	return "", false
 }
@@ -155,4 +182,118 @@ func Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Shape gives every error answer of next the server's error shape. An answer with an error status whose body
+// is not JSON (net/http's "404 page not found", http.Error's plain text) is answered instead as one error with
+// the code of its status (CodeOfStatus), its text as the message or, for the router's own 404 and 405, a
+// message naming what there is. A request for a path that is not in its canonical form (//graphql,
+// /a/../graphql) is answered 404, naming the canonical path, rather than redirected: a client that builds
+// such URLs has a bug worth seeing. Answers that are JSON already, and those that are not errors, pass
+// through untouched.
+func Shape(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.EscapedPath(); r.Method != http.MethodConnect && p != cleanPath(p) {
+			Write(w, CodeNotFound, fmt.Sprintf("there is no endpoint at %s; did you mean %s?", p, cleanPath(p)))
+			return
+		}
+		sw := &shapingWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		sw.finish(r)
+	})
+}
+
+// shapingWriter passes an answer through, unless its status is an error and its body not JSON: then it keeps
+// the body's first bytes for the message and writes the error when the handler is done.
+type shapingWriter struct {
+	http.ResponseWriter
+	status   int
+	shaping  bool
+	text     []byte
+	wroteHdr bool
+}
+
+func (w *shapingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *shapingWriter) WriteHeader(status int) {
+	if w.wroteHdr {
+		return
+	}
+	w.wroteHdr, w.status = true, status
+	ct := w.Header().Get("Content-Type")
+	if status >= 400 && !strings.Contains(ct, "json") {
+		w.shaping = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *shapingWriter) Write(p []byte) (int, error) {
+	if !w.wroteHdr {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.shaping {
+		if room := 1024 - len(w.text); room > 0 {
+			w.text = append(w.text, p[:min(len(p), room)]...)
+		}
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *shapingWriter) Flush() {
+	if !w.shaping {
+		if f, ok := w.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
+}
+
+// finish writes the error of an answer being shaped.
+func (w *shapingWriter) finish(r *http.Request) {
+	if !w.shaping {
+		return
+	}
+	code, _ := CodeOfStatus(w.status)
+	message := strings.TrimSpace(string(w.text))
+	switch {
+	case w.status == http.StatusNotFound && (message == "404 page not found" || message == ""):
+		message = fmt.Sprintf("there is no endpoint at %s; docs/http.md lists the endpoints, and / is the playground", r.URL.Path)
+	case w.status == http.StatusMethodNotAllowed && (message == http.StatusText(http.StatusMethodNotAllowed) || message == ""):
+		message = fmt.Sprintf("%s does not answer %s", r.URL.Path, r.Method)
+		if allow := w.Header().Get("Allow"); allow != "" {
+			message += "; it answers " + allow
+		}
+	case message == "" || !utf8.ValidString(message):
+		message = http.StatusText(w.status)
+	}
+	body := Body(code, message)
+	h := w.Header()
+	h.Del("X-Content-Type-Options")
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	h.Del("ETag")
+	h.Del("Content-Disposition")
+	SetHeaders(h, w.status)
+	w.ResponseWriter.WriteHeader(w.status)
+	if r.Method != http.MethodHead {
+		_, _ = w.ResponseWriter.Write(body)
+	}
+}
+
+// cleanPath is the canonical form of a URL path, as http.ServeMux cleans it: one slash between elements, no .
+// or .. elements, a trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
