@@ -46,7 +46,10 @@ func (k *keyFlags) grant() (directory.Role, []string, error) {
 	}
 	role := directory.Role(k.role)
 	if err := directory.CheckRole(role, regions); err != nil {
-		return "", nil, fmt.Errorf("-%s: %s", err.(*directory.Error).Field, err.(*directory.Error).Message)
+		if derr := (*directory.Error)(nil); errors.As(err, &derr) {
+			return "", nil, fmt.Errorf("-%s: %s", derr.Field, derr.Message)
+		}
+		return "", nil, err
 	}
 	return role, regions, nil
 }

@@ -97,7 +97,7 @@ func (c coercion) value(v any, t *ast.Type, path string) (any, *gqlerror.Error) 
 		for i, e := range def.EnumValues {
 			names[i] = e.Name
 		}
-		err := variableError(path, "%s: %s is not a %s; give one of %s", describe(path), show(v), def.Name, strings.Join(names, ", "))
+		err := variableError(path, "%s: %s is not a value of %s; give one of %s", describe(path), show(v), def.Name, strings.Join(names, ", "))
 		if len(names) <= 30 {
 			err.Extensions["validChoices"] = names
 		}
@@ -105,7 +105,7 @@ func (c coercion) value(v any, t *ast.Type, path string) (any, *gqlerror.Error) 
 	case ast.InputObject:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return nil, variableError(path, "%s: %s is not a %s; give a JSON object", describe(path), show(v), def.Name)
+			return nil, variableError(path, "%s: %s is not an input object %s; give a JSON object", describe(path), show(v), def.Name)
 		}
 		for name := range obj {
 			if name != "__typename" && def.Fields.ForName(name) == nil {
