@@ -267,3 +267,54 @@ func BenchmarkFragmentBomb(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDocumentsAtTheLimits measures what the dearest documents the default limits admit cost to refuse
+// or to validate: about 5000 tokens each, one selecting a field as often as the repeat limit allows at thirty
+// places, one spreading as many fragments as it allows at as many places as the token limit leaves room for.
+//
+//	go test -run '^$' -bench DocumentsAtTheLimits ./graph
+func BenchmarkDocumentsAtTheLimits(b *testing.B) {
+	h := newHandler(b, graph.Options{})
+	repeats := serverLimits.MaxRepeats
+	var fields, spreads, fragments strings.Builder
+	fields.WriteString("{")
+	for place := range 30 {
+		fmt.Fprintf(&fields, " p%d: regions { %s}", place, strings.Repeat("code ", repeats))
+	}
+	fields.WriteString(" }")
+	spreads.WriteString("{")
+	n := 0
+	for place := 0; place < 30 && n < 400; place++ {
+		fmt.Fprintf(&spreads, " p%d: regions {", place)
+		for range repeats {
+			fmt.Fprintf(&spreads, " ...R%d", n)
+			fmt.Fprintf(&fragments, " fragment R%d on Region { %s }", n, []string{"id", "code", "name", "__typename"}[n%4])
+			n++
+		}
+		spreads.WriteString(" }")
+	}
+	spreads.WriteString(" }")
+	for name, query := range map[string]string{"repeated-fields": fields.String(), "spread-fragments": spreads.String() + fragments.String()} {
+		body, err := json.Marshal(map[string]any{"query": query})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			// A new document every time, so that none is answered from the query cache.
+			i := 0
+			cpu := benchdata.CPUTime()
+			for b.Loop() {
+				i++
+				unique := strings.Replace(string(body), `"query":"{`, fmt.Sprintf(`"query":"query Q%d {`, i), 1)
+				rec := httptest.NewRecorder()
+				req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(unique))
+				req.Header.Set("Content-Type", "application/json")
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+				}
+			}
+			b.ReportMetric(float64(benchdata.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
