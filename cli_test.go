@@ -27,3 +27,29 @@ func TestBusyPortIsFoundBeforeTheDatabaseOpens(t *testing.T) {
 		t.Errorf("the data folder was used before the port was checked: %v", entries)
 	}
 }
+
+func TestHealthcheck(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	addr := strings.TrimPrefix(s.URL, "http://")
+	out, _, err := invoke(t, map[string]string{"LISTEN_ADDR": addr}, "healthcheck")
+	if err != nil || !strings.Contains(out, "200 OK") {
+		t.Errorf("out %q, err %v", out, err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	if _, _, err := invoke(t, map[string]string{"PORT": port}, "healthcheck"); err != nil {
+		t.Errorf("by PORT: %v", err)
+	}
+
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if _, _, err := invoke(t, map[string]string{"LISTEN_ADDR": closed.Addr().String()}, "healthcheck", "-timeout", "2s"); err == nil {
+		t.Error("a healthcheck of a closed port passed")
+	}
+	if _, _, err := invoke(t, nil, "healthcheck", "-url", s.URL+"/nowhere"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("a 404 passed: %v", err)
+	}
+}

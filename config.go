@@ -1,13 +1,16 @@
 package main
 
+//go:generate go test -run ^(TestREADMESettingsTable|TestClientDocsQuoteTheExamples)$ -update .
+
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +19,11 @@ import (
 	"github.com/iclei/directory/requestlog"
 )
 
-// config is the server's configuration, read from the environment and then from flags.
+// config is the configuration of a command, read from the environment and then from flags (settings).
 type config struct {
+	// Addr is the address to listen on: LISTEN_ADDR, or else :PORT.
 	Addr             string
+	Port             int
 	MongoURI         string
 	MongoDatabase    string
 	ConnectTimeout   time.Duration
@@ -34,13 +39,10 @@ type config struct {
 	QueryCacheSize   int
 	ShutdownTimeout  time.Duration
 
-	// PersistedQueryCacheSize is how many automatic persisted queries are kept; 0 turns them off.
 	PersistedQueryCacheSize int
-	// ResponseCacheBytes bounds the GraphQL answers to anonymous queries kept in memory; 0 turns the cache off.
-	ResponseCacheBytes int
-	// CacheControl is the Cache-Control of cacheable GET responses: GraphQL queries, exports, the schema.
-	CacheControl string
-	// PublicURL is the server's public base URL, for links in exports; empty uses the listener's address.
+	ResponseCacheBytes      int
+	CacheControl            string
+	// PublicURL is the server's public base URL, without a trailing slash; empty uses the listener's address.
 	PublicURL string
 
 	JWTSecret   string
@@ -70,169 +72,315 @@ type config struct {
 	MaxConnsPerClient int
 }
 
-// loadConfig reads the configuration: each setting from its environment variable, then from its flag.
-// commandFlags adds a command's own flags to its flag set.
-type commandFlags func(fs *flag.FlagSet)
+// settingGroup names the settings a command reads: each command takes the groups it uses (commands).
+type settingGroup int
 
-func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer, extra commandFlags) (*config, error) {
-	env := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
-	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	port := fs.String("port", env("PORT", "8080"), "port to listen on (env PORT)")
-	addr := fs.String("addr", env("LISTEN_ADDR", ""), "address to listen on, such as 127.0.0.1:8080; overrides -port (env LISTEN_ADDR)")
-	mongoURI := fs.String("mongodb-uri", env("MONGODB_URI", ""), "MongoDB connection string; empty starts an embedded FerretDB (env MONGODB_URI)")
-	mongoDB := fs.String("mongodb-database", env("MONGODB_DATABASE", "iclei_directory"), "database name (env MONGODB_DATABASE)")
-	connectTimeout := fs.String("mongodb-connect-timeout", env("MONGODB_CONNECT_TIMEOUT", "10s"), "time to connect to the database (env MONGODB_CONNECT_TIMEOUT)")
-	opTimeout := fs.String("mongodb-timeout", env("MONGODB_TIMEOUT", "10s"), "time allowed for one database operation (env MONGODB_TIMEOUT)")
-	dataDir := fs.String("data-dir", env("DATA_DIR", "./data"), "folder of the embedded database (env DATA_DIR)")
-	embeddedLog := fs.String("embedded-db-log", env("EMBEDDED_DB_LOG", "off"), "embedded FerretDB's log level: off, error, warn, info or debug (env EMBEDDED_DB_LOG)")
-	cors := fs.String("cors-allowed-origins", env("CORS_ALLOWED_ORIGINS", "*"), "comma-separated origins browsers may call the API from; * for any (env CORS_ALLOWED_ORIGINS)")
-	poll := fs.String("poll-interval", env("POLL_INTERVAL", "500ms"), "how often to check the database for changes (env POLL_INTERVAL)")
-	seed := fs.String("seed", env("SEED", "auto"), "serve: seed the database on start: auto (when empty), always or never (env SEED)")
-	logFormat := fs.String("log-format", env("LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
-	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn or error (env LOG_LEVEL)")
-	introspection := fs.String("introspection", env("GRAPHQL_INTROSPECTION", "true"), "allow schema introspection (env GRAPHQL_INTROSPECTION)")
-	queryCache := fs.String("query-cache-size", env("GRAPHQL_QUERY_CACHE_SIZE", "1000"), "parsed queries kept in memory (env GRAPHQL_QUERY_CACHE_SIZE)")
-	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "10s"), "time to finish requests on shutdown (env SHUTDOWN_TIMEOUT)")
-	apqCache := fs.String("apq-cache-size", env("GRAPHQL_APQ_CACHE_SIZE", "1000"), "automatic persisted queries kept in memory; 0 turns them off (env GRAPHQL_APQ_CACHE_SIZE)")
-	responseCache := fs.String("response-cache-bytes", env("GRAPHQL_RESPONSE_CACHE_BYTES", "33554432"), "bytes of GraphQL answers to anonymous queries kept in memory, to answer them again until the directory changes; 0 turns the cache off (env GRAPHQL_RESPONSE_CACHE_BYTES)")
-	cacheControl := fs.String("http-cache-control", env("HTTP_CACHE_CONTROL", httpcache.DefaultCacheControl), "Cache-Control of cacheable GET responses (env HTTP_CACHE_CONTROL)")
-	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "public base URL of the server, such as https://directory.example.org, for links in exports; empty uses the address the server listens on (env PUBLIC_URL)")
-	jwtSecret := fs.String("jwt-secret", env("JWT_SECRET", ""), "HS256 secret that signs accepted JWTs, at least 32 bytes; empty accepts no JWTs (env JWT_SECRET)")
-	jwtIssuer := fs.String("jwt-issuer", env("JWT_ISSUER", ""), "required JWT issuer (iss), if set (env JWT_ISSUER)")
-	jwtAudience := fs.String("jwt-audience", env("JWT_AUDIENCE", ""), "required JWT audience (aud), if set (env JWT_AUDIENCE)")
-	jwtMaxTTL := fs.String("jwt-max-ttl", env("JWT_MAX_TTL", "24h"), "longest a JWT may be valid for, from its iat (or from now) to its exp (env JWT_MAX_TTL)")
-	maxDepth := fs.String("max-depth", env("GRAPHQL_MAX_DEPTH", "12"), "deepest selection nesting a query may have (env GRAPHQL_MAX_DEPTH)")
-	maxComplexity := fs.String("max-complexity", env("GRAPHQL_MAX_COMPLEXITY", "20000"), "highest complexity a query may have (env GRAPHQL_MAX_COMPLEXITY)")
-	maxAliases := fs.String("max-aliases", env("GRAPHQL_MAX_ALIASES", "30"), "most aliases a query may use (env GRAPHQL_MAX_ALIASES)")
-	maxTokens := fs.String("max-tokens", env("GRAPHQL_MAX_TOKENS", "5000"), "most tokens the parser reads in one query (env GRAPHQL_MAX_TOKENS)")
-	maxFields := fs.String("max-fields", env("GRAPHQL_MAX_FIELDS", "10000"), "most fields a document may select with its fragments expanded, each operation and fragment counted (env GRAPHQL_MAX_FIELDS)")
-	maxRepeats := fs.String("max-repeats", env("GRAPHQL_MAX_REPEATS", "30"), "most times a document may select one field, or spread fragments, at one place in the response (env GRAPHQL_MAX_REPEATS)")
-	suggestions := fs.String("field-suggestions", env("GRAPHQL_FIELD_SUGGESTIONS", "true"), "suggest field names in validation errors; always off with introspection off (env GRAPHQL_FIELD_SUGGESTIONS)")
-	requestTimeout := fs.String("request-timeout", env("REQUEST_TIMEOUT", "15s"), "time one request may take (env REQUEST_TIMEOUT)")
-	readTimeout := fs.String("http-read-timeout", env("HTTP_READ_TIMEOUT", "10s"), "time to read a request, headers and body; a slower client is cut off (env HTTP_READ_TIMEOUT)")
-	writeTimeout := fs.String("http-write-timeout", env("HTTP_WRITE_TIMEOUT", "30s"), "time to write an answer, longer than REQUEST_TIMEOUT (env HTTP_WRITE_TIMEOUT)")
-	idleTimeout := fs.String("http-idle-timeout", env("HTTP_IDLE_TIMEOUT", "60s"), "time a kept-alive connection may wait for its next request (env HTTP_IDLE_TIMEOUT)")
-	maxConns := fs.String("max-connections-per-client", env("MAX_CONNECTIONS_PER_CLIENT", "100"), "connections one client address may hold open; TRUSTED_PROXIES are not counted; 0 for no limit (env MAX_CONNECTIONS_PER_CLIENT)")
-	rateLimit := fs.String("rate-limit", env("RATE_LIMIT_PER_MINUTE", "600"), "requests per minute one client address may make; 0 for no limit (env RATE_LIMIT_PER_MINUTE)")
-	applicationLimit := fs.String("application-limit", env("APPLICATION_LIMIT_PER_HOUR", "5"), "membership applications per hour one client address may submit (env APPLICATION_LIMIT_PER_HOUR)")
-	trustedProxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8 (env TRUSTED_PROXIES)")
-	if extra != nil {
-		extra(fs)
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
+const (
+	groupListen   settingGroup = iota // where the server listens
+	groupDatabase                     // which database, and the embedded one
+	groupJWT                          // JWT signing and verification
+	groupLog                          // logging
+	groupServer                       // everything else the server alone reads
+)
 
+// A setting is one configuration setting, described once: its environment variable, its flag, its default,
+// its help, and how its text is read into the config. The flags, the environment, -help and the README's table
+// of settings all come from this description.
+type setting struct {
+	Env, Flag, Default, Help string
+	group                    settingGroup
+	// bool settings take their flag alone (-introspection) as well as with a value (-introspection=false).
+	bool bool
+	// parse reads the setting's text into the config; its error says what a valid value looks like.
+	parse func(text string) error
+}
+
+// settings returns the settings, in the order -help and the README list them, reading into cfg.
+func (cfg *config) settings() []setting {
+	return []setting{
+		{Env: "PORT", Flag: "port", Default: "8080", group: groupListen,
+			Help:  "port to listen on; 0 picks a free one",
+			parse: integer(&cfg.Port, 0, 65535)},
+		{Env: "LISTEN_ADDR", Flag: "addr", group: groupListen,
+			Help:  "address to listen on, such as 127.0.0.1:8080; overrides PORT",
+			parse: listenAddr(&cfg.Addr)},
+
+		{Env: "MONGODB_URI", Flag: "mongodb-uri", group: groupDatabase,
+			Help:  "MongoDB connection string; empty starts the embedded FerretDB in DATA_DIR",
+			parse: text(&cfg.MongoURI)},
+		{Env: "MONGODB_DATABASE", Flag: "mongodb-database", Default: "iclei_directory", group: groupDatabase,
+			Help:  "database name",
+			parse: text(&cfg.MongoDatabase)},
+		{Env: "MONGODB_CONNECT_TIMEOUT", Flag: "mongodb-connect-timeout", Default: "10s", group: groupDatabase,
+			Help:  "time to connect to the database and select a server",
+			parse: duration(&cfg.ConnectTimeout)},
+		{Env: "MONGODB_TIMEOUT", Flag: "mongodb-timeout", Default: "10s", group: groupDatabase,
+			Help:  "time allowed for one database operation",
+			parse: duration(&cfg.OperationTimeout)},
+		{Env: "DATA_DIR", Flag: "data-dir", Default: "./data", group: groupDatabase,
+			Help:  "folder of the embedded database, used when MONGODB_URI is empty",
+			parse: text(&cfg.DataDir)},
+		{Env: "EMBEDDED_DB_LOG", Flag: "embedded-db-log", Default: "off", group: groupDatabase,
+			Help:  "the embedded FerretDB's own log level: off, error, warn, info or debug",
+			parse: oneOf(&cfg.EmbeddedLogLevel, "off", "error", "warn", "info", "debug")},
+
+		{Env: "SEED", Flag: "seed", Default: "auto", group: groupServer,
+			Help:  "seed the database on start: auto (when it is empty), always or never",
+			parse: oneOf(&cfg.Seed, "auto", "always", "never")},
+		{Env: "POLL_INTERVAL", Flag: "poll-interval", Default: "500ms", group: groupServer,
+			Help:  "how often the server checks the database for changes other servers wrote",
+			parse: duration(&cfg.PollInterval)},
+		{Env: "CORS_ALLOWED_ORIGINS", Flag: "cors-allowed-origins", Default: "*", group: groupServer,
+			Help:  "comma-separated origins browsers may call the API from; * for any (tokens travel in headers, not cookies)",
+			parse: list(&cfg.CORSOrigins)},
+		{Env: "PUBLIC_URL", Flag: "public-url", group: groupServer,
+			Help:  "the server's public base URL, such as https://directory.example.org, for links it writes (a vCard's SOURCE); empty uses the address it listens on",
+			parse: publicURL(&cfg.PublicURL)},
+		{Env: "HTTP_CACHE_CONTROL", Flag: "http-cache-control", Default: httpcache.DefaultCacheControl, group: groupServer,
+			Help:  "Cache-Control of cacheable GET answers: GraphQL queries, exports, the schema",
+			parse: text(&cfg.CacheControl)},
+		{Env: "GRAPHQL_INTROSPECTION", Flag: "introspection", Default: "true", group: groupServer, bool: true,
+			Help:  "answer schema introspection (the playground's docs and completion use it)",
+			parse: boolean(&cfg.Introspection)},
+		{Env: "GRAPHQL_FIELD_SUGGESTIONS", Flag: "field-suggestions", Default: "true", group: groupServer, bool: true,
+			Help:  "suggest field names in validation errors; always off with introspection off, as they would reveal the schema",
+			parse: boolean(&cfg.FieldSuggestions)},
+		{Env: "GRAPHQL_QUERY_CACHE_SIZE", Flag: "query-cache-size", Default: "1000", group: groupServer,
+			Help:  "parsed queries kept in memory",
+			parse: integer(&cfg.QueryCacheSize, 1, maxInt)},
+		{Env: "GRAPHQL_APQ_CACHE_SIZE", Flag: "apq-cache-size", Default: "1000", group: groupServer,
+			Help:  "automatic persisted queries kept in memory; 0 turns them off",
+			parse: integer(&cfg.PersistedQueryCacheSize, 0, maxInt)},
+		{Env: "GRAPHQL_RESPONSE_CACHE_BYTES", Flag: "response-cache-bytes", Default: "33554432", group: groupServer,
+			Help:  "bytes of answers to anonymous queries kept to answer the same request again until the directory changes (32 MiB); 0 turns the cache off",
+			parse: integer(&cfg.ResponseCacheBytes, 0, maxInt)},
+		{Env: "GRAPHQL_MAX_DEPTH", Flag: "max-depth", Default: "12", group: groupServer,
+			Help:  "deepest selection nesting a query may have",
+			parse: integer(&cfg.MaxDepth, 1, maxInt)},
+		{Env: "GRAPHQL_MAX_COMPLEXITY", Flag: "max-complexity", Default: "20000", group: groupServer,
+			Help:  "highest complexity a query may have (a connection counts its selections once per record of a page)",
+			parse: integer(&cfg.MaxComplexity, 1, maxInt)},
+		{Env: "GRAPHQL_MAX_ALIASES", Flag: "max-aliases", Default: "30", group: groupServer,
+			Help:  "most aliases a query may use",
+			parse: integer(&cfg.MaxAliases, 0, maxInt)},
+		{Env: "GRAPHQL_MAX_TOKENS", Flag: "max-tokens", Default: "5000", group: groupServer,
+			Help:  "most tokens the parser reads in one query",
+			parse: integer(&cfg.MaxTokens, 100, maxInt)},
+		{Env: "GRAPHQL_MAX_FIELDS", Flag: "max-fields", Default: "10000", group: groupServer,
+			Help:  "most fields a document may select with its fragments expanded, each operation and fragment definition counted; checked before validation",
+			parse: integer(&cfg.MaxFields, 1, maxInt)},
+		{Env: "GRAPHQL_MAX_REPEATS", Flag: "max-repeats", Default: "30", group: groupServer,
+			Help:  "most times a document may select one field, or spread fragments, at one place in the response; checked before validation",
+			parse: integer(&cfg.MaxRepeats, 1, maxInt)},
+		{Env: "REQUEST_TIMEOUT", Flag: "request-timeout", Default: "15s", group: groupServer,
+			Help:  "time one request may take, from its headers to its answer",
+			parse: duration(&cfg.RequestTimeout)},
+		{Env: "HTTP_READ_TIMEOUT", Flag: "http-read-timeout", Default: "10s", group: groupServer,
+			Help:  "time to read a request, headers and body; a client sending more slowly is cut off",
+			parse: duration(&cfg.ReadTimeout)},
+		{Env: "HTTP_WRITE_TIMEOUT", Flag: "http-write-timeout", Default: "30s", group: groupServer,
+			Help:  "time to write an answer; longer than REQUEST_TIMEOUT",
+			parse: duration(&cfg.WriteTimeout)},
+		{Env: "HTTP_IDLE_TIMEOUT", Flag: "http-idle-timeout", Default: "60s", group: groupServer,
+			Help:  "time a kept-alive connection may wait for its next request",
+			parse: duration(&cfg.IdleTimeout)},
+		{Env: "MAX_CONNECTIONS_PER_CLIENT", Flag: "max-connections-per-client", Default: "100", group: groupServer,
+			Help:  "connections one client address (an IPv6 client by its /64) may hold open; TRUSTED_PROXIES are not counted; 0 for no limit",
+			parse: integer(&cfg.MaxConnsPerClient, 0, maxInt)},
+		{Env: "RATE_LIMIT_PER_MINUTE", Flag: "rate-limit", Default: "600", group: groupServer,
+			Help:  "requests per minute one client address may make to any endpoint but the probes; 0 for no limit",
+			parse: integer(&cfg.RateLimit, 0, maxInt)},
+		{Env: "APPLICATION_LIMIT_PER_HOUR", Flag: "application-limit", Default: "5", group: groupServer,
+			Help:  "membership applications per hour one client address may submit",
+			parse: integer(&cfg.ApplicationLimit, 1, maxInt)},
+		{Env: "TRUSTED_PROXIES", Flag: "trusted-proxies", group: groupServer,
+			Help:  "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8",
+			parse: prefixes(&cfg.TrustedProxies)},
+		{Env: "SHUTDOWN_TIMEOUT", Flag: "shutdown-timeout", Default: "10s", group: groupServer,
+			Help:  "time to finish requests on SIGINT or SIGTERM",
+			parse: duration(&cfg.ShutdownTimeout)},
+
+		{Env: "JWT_SECRET", Flag: "jwt-secret", group: groupJWT,
+			Help:  "HS256 secret of at least 32 bytes: the server accepts JWTs signed with it, mint-jwt signs with it, so both need the same one; empty accepts no JWTs",
+			parse: jwtSecret(&cfg.JWTSecret)},
+		{Env: "JWT_ISSUER", Flag: "jwt-issuer", group: groupJWT,
+			Help:  "the iss claim: required of JWTs if set, and written by mint-jwt",
+			parse: text(&cfg.JWTIssuer)},
+		{Env: "JWT_AUDIENCE", Flag: "jwt-audience", group: groupJWT,
+			Help:  "the aud claim: required of JWTs if set, and written by mint-jwt",
+			parse: text(&cfg.JWTAudience)},
+		{Env: "JWT_MAX_TTL", Flag: "jwt-max-ttl", Default: "24h", group: groupJWT,
+			Help:  "longest a JWT may be valid for, from its iat (or from now) to its exp; mint-jwt mints none longer",
+			parse: duration(&cfg.JWTMaxTTL)},
+
+		{Env: "LOG_FORMAT", Flag: "log-format", Default: "text", group: groupLog,
+			Help:  "log format: text, or json for production logs",
+			parse: oneOf(&cfg.LogFormat, "text", "json")},
+		{Env: "LOG_LEVEL", Flag: "log-level", Default: "info", group: groupLog,
+			Help:  "log level: debug, info, warn or error",
+			parse: logLevel(&cfg.LogLevel)},
+	}
+}
+
+const maxInt = int(^uint(0) >> 1)
+
+// read reads the settings of the groups from the environment, where set, or else their defaults, then from the
+// flags given (flagText, by flag name). Every invalid value is reported, naming its variable and flag.
+func (cfg *config) read(groups []settingGroup, getenv func(string) string, flagText map[string]string) error {
 	var errs []error
-	duration := func(name, v string) time.Duration {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 500ms or 10s", name, v))
-		}
-		return d
-	}
-	boolean := func(name, v string) bool {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not true or false", name, v))
-		}
-		return b
-	}
-	integer := func(name, v string, min int) int {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min {
-			errs = append(errs, fmt.Errorf("%s: %q is not a whole number of at least %d", name, v, min))
-		}
-		return n
-	}
-	oneOf := func(name, v string, choices ...string) string {
-		for _, c := range choices {
-			if v == c {
-				return v
-			}
-		}
-		errs = append(errs, fmt.Errorf("%s: %q is not one of %s", name, v, strings.Join(choices, ", ")))
-		return v
-	}
-	cfg := &config{
-		Addr:                    *addr,
-		MongoURI:                *mongoURI,
-		MongoDatabase:           *mongoDB,
-		ConnectTimeout:          duration("MONGODB_CONNECT_TIMEOUT", *connectTimeout),
-		OperationTimeout:        duration("MONGODB_TIMEOUT", *opTimeout),
-		DataDir:                 *dataDir,
-		EmbeddedLogLevel:        oneOf("EMBEDDED_DB_LOG", *embeddedLog, "off", "error", "warn", "info", "debug"),
-		PollInterval:            duration("POLL_INTERVAL", *poll),
-		Seed:                    oneOf("SEED", *seed, "auto", "always", "never"),
-		LogFormat:               oneOf("LOG_FORMAT", *logFormat, "text", "json"),
-		Introspection:           boolean("GRAPHQL_INTROSPECTION", *introspection),
-		QueryCacheSize:          integer("GRAPHQL_QUERY_CACHE_SIZE", *queryCache, 1),
-		ShutdownTimeout:         duration("SHUTDOWN_TIMEOUT", *shutdown),
-		PersistedQueryCacheSize: integer("GRAPHQL_APQ_CACHE_SIZE", *apqCache, 0),
-		ResponseCacheBytes:      integer("GRAPHQL_RESPONSE_CACHE_BYTES", *responseCache, 0),
-		CacheControl:            *cacheControl,
-		PublicURL:               strings.TrimSuffix(*publicURL, "/"),
-		JWTSecret:               *jwtSecret,
-		JWTIssuer:               *jwtIssuer,
-		JWTAudience:             *jwtAudience,
-		JWTMaxTTL:               duration("JWT_MAX_TTL", *jwtMaxTTL),
-		MaxDepth:                integer("GRAPHQL_MAX_DEPTH", *maxDepth, 1),
-		MaxComplexity:           integer("GRAPHQL_MAX_COMPLEXITY", *maxComplexity, 1),
-		MaxAliases:              integer("GRAPHQL_MAX_ALIASES", *maxAliases, 0),
-		MaxTokens:               integer("GRAPHQL_MAX_TOKENS", *maxTokens, 100),
-		MaxFields:               integer("GRAPHQL_MAX_FIELDS", *maxFields, 1),
-		MaxRepeats:              integer("GRAPHQL_MAX_REPEATS", *maxRepeats, 1),
-		FieldSuggestions:        boolean("GRAPHQL_FIELD_SUGGESTIONS", *suggestions),
-		RequestTimeout:          duration("REQUEST_TIMEOUT", *requestTimeout),
-		ReadTimeout:             duration("HTTP_READ_TIMEOUT", *readTimeout),
-		WriteTimeout:            duration("HTTP_WRITE_TIMEOUT", *writeTimeout),
-		IdleTimeout:             duration("HTTP_IDLE_TIMEOUT", *idleTimeout),
-		MaxConnsPerClient:       integer("MAX_CONNECTIONS_PER_CLIENT", *maxConns, 0),
-		RateLimit:               integer("RATE_LIMIT_PER_MINUTE", *rateLimit, 0),
-		ApplicationLimit:        integer("APPLICATION_LIMIT_PER_HOUR", *applicationLimit, 1),
-	}
-	for _, c := range strings.Split(*trustedProxies, ",") {
-		if c = strings.TrimSpace(c); c == "" {
+	for _, s := range cfg.settings() {
+		if !slices.Contains(groups, s.group) {
 			continue
 		}
-		p, err := netip.ParsePrefix(c)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", c))
+		v, ok := flagText[s.Flag]
+		if !ok {
+			v = strings.TrimSpace(getenv(s.Env))
+			if v == "" {
+				v = s.Default
+			}
 		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
-	}
-	if cfg.WriteTimeout > 0 && cfg.WriteTimeout <= cfg.RequestTimeout {
-		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT: %s must be longer than REQUEST_TIMEOUT (%s), or answers are cut off before they are written", cfg.WriteTimeout, cfg.RequestTimeout))
-	}
-	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
-		errs = append(errs, fmt.Errorf("JWT_SECRET: use at least 32 bytes of random data"))
-	}
-	if cfg.PublicURL != "" {
-		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, fmt.Errorf("PUBLIC_URL: %q is not an http or https URL such as https://directory.example.org", cfg.PublicURL))
+		if err := s.parse(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s (-%s): %w", s.Env, s.Flag, err))
 		}
 	}
 	if cfg.Addr == "" {
-		cfg.Addr = ":" + strconv.Itoa(integer("PORT", *port, 0))
+		cfg.Addr = ":" + strconv.Itoa(cfg.Port)
 	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
-		errs = append(errs, fmt.Errorf("LOG_LEVEL: %q is not debug, info, warn or error", *logLevel))
+	if slices.Contains(groups, groupServer) && cfg.WriteTimeout > 0 && cfg.WriteTimeout <= cfg.RequestTimeout {
+		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT (-http-write-timeout): %s must be longer than REQUEST_TIMEOUT (%s), or answers are cut off before they are written",
+			cfg.WriteTimeout, cfg.RequestTimeout))
 	}
-	for _, o := range strings.Split(*cors, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+	return errors.Join(errs...)
+}
+
+// The parsers of setting texts. Each returns the parse function of a setting that reads into the pointer.
+
+func text(p *string) func(string) error {
+	return func(v string) error { *p = v; return nil }
+}
+
+func duration(p *time.Duration) func(string) error {
+	return func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration such as 500ms or 10s", v)
 		}
+		*p = d
+		return nil
 	}
-	return cfg, errors.Join(errs...)
+}
+
+func boolean(p *bool) func(string) error {
+	return func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p = b
+		return nil
+	}
+}
+
+func integer(p *int, lo, hi int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < lo:
+			return fmt.Errorf("%q is not a whole number of at least %d", v, lo)
+		case n > hi:
+			return fmt.Errorf("%q is more than %d", v, hi)
+		}
+		*p = n
+		return nil
+	}
+}
+
+func oneOf(p *string, choices ...string) func(string) error {
+	return func(v string) error {
+		for _, c := range choices {
+			if v == c {
+				*p = v
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(choices, ", "))
+	}
+}
+
+// list reads a comma-separated list, leaving out empty items.
+func list(p *[]string) func(string) error {
+	return func(v string) error {
+		*p = nil
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				*p = append(*p, item)
+			}
+		}
+		return nil
+	}
+}
+
+func prefixes(p *[]netip.Prefix) func(string) error {
+	var items []string
+	parseList := list(&items)
+	return func(v string) error {
+		_ = parseList(v)
+		*p = nil
+		for _, c := range items {
+			prefix, err := netip.ParsePrefix(c)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", c)
+			}
+			*p = append(*p, prefix)
+		}
+		return nil
+	}
+}
+
+func listenAddr(p *string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		_, port, err := net.SplitHostPort(v)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("%q is not an address such as 127.0.0.1:8080 or :8080 with a port of 0 to 65535", v)
+		}
+		*p = v
+		return nil
+	}
+}
+
+func publicURL(p *string) func(string) error {
+	return func(v string) error {
+		v = strings.TrimSuffix(v, "/")
+		if v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return fmt.Errorf("%q is not an http or https URL such as https://directory.example.org", v)
+			}
+		}
+		*p = v
+		return nil
+	}
+}
+
+func jwtSecret(p *string) func(string) error {
+	return func(v string) error {
+		if v != "" && len(v) < 32 {
+			return errors.New("use at least 32 bytes of random data")
+		}
+		*p = v
+		return nil
+	}
+}
+
+func logLevel(p *slog.Level) func(string) error {
+	return func(v string) error {
+		if err := p.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("%q is not debug, info, warn or error", v)
+		}
+		return nil
+	}
 }
 
 // newLogger returns the server's logger. Records logged with a request's context carry its request ID.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -34,7 +33,7 @@ func (downDatabase) Ping(context.Context) error { return errors.New("no route to
 // routing and the answers around the endpoints, which need no database.
 func newRoutes(t *testing.T, env map[string]string) http.Handler {
 	t.Helper()
-	cfg, err := loadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	cfg, err := serveConfig(env)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
-	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -76,19 +74,4 @@ func TestDashboardClient(t *testing.T) {
 			t.Error("want an error for first: 1000")
 		}
 	})
-}
-
-// TestDashboardCommand runs the example command against a running server.
-func TestDashboardCommand(t *testing.T) {
-	s := startServer(t, nil)
-	seedMemberships(t, s)
-	out, err := exec.Command("go", "run", "./examples/dashboard", "-url", s.URL+"/graphql", "-region", "east-asia", "-city", "beijing").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	for _, want := range []string{"East Asia: ", "Beijing", "FULL ACTIVE since 2015-01-01", "Seoul", "never a member", "programs: 1"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("no %q in the output:\n%s", want, out)
-		}
-	}
 }

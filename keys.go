@@ -20,12 +20,20 @@ type keyFlags struct {
 	ttl                 time.Duration
 }
 
-func (k *keyFlags) register(cmd string) commandFlags {
+// register returns the function that registers the flags of the key command cmd.
+func (k *keyFlags) register(cmd string) func(fs *flag.FlagSet) {
 	return func(fs *flag.FlagSet) {
-		fs.StringVar(&k.name, "name", "", "the key's name (for mint-jwt: the subject); it names the caller in the audit trail")
+		switch cmd {
+		case "mint-jwt":
+			fs.StringVar(&k.name, "name", "", "the `SUBJECT` of the JWT, which names the caller in the audit trail")
+		case "revoke-key":
+			fs.StringVar(&k.name, "name", "", "the `NAME` of the keys to revoke")
+		default:
+			fs.StringVar(&k.name, "name", "", "the key's `NAME`, which names the caller in the audit trail")
+		}
 		if cmd != "revoke-key" {
-			fs.StringVar(&k.role, "role", "", "admin or editor")
-			fs.StringVar(&k.regions, "regions", "", "comma-separated region codes an editor may act on, such as east-asia,europe")
+			fs.StringVar(&k.role, "role", "", "the `ROLE`: admin (may change every record) or editor (only those of its -regions)")
+			fs.StringVar(&k.regions, "regions", "", "comma-separated `codes` of the regions an editor may act on, such as east-asia,europe")
 		}
 		if cmd == "mint-jwt" {
 			fs.DurationVar(&k.ttl, "ttl", time.Hour, "how long the JWT is valid")
@@ -94,6 +102,9 @@ func mintJWT(cfg *config, k *keyFlags, stdout io.Writer) error {
 	role, regions, err := k.grant()
 	if err != nil {
 		return err
+	}
+	if cfg.JWTSecret == "" {
+		return errors.New("set JWT_SECRET (or -jwt-secret) to the secret the server runs with: the server accepts only JWTs signed with its own secret")
 	}
 	token, err := auth.MintJWT(jwtConfig(cfg), k.name, role, regions, k.ttl)
 	if err != nil {

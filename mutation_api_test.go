@@ -280,7 +280,7 @@ const (
 	endMembershipQ      = `mutation($input: EndMembershipInput!) { endMembership(input: $input) { id category status since until secretariat { key } note city { key version } } }`
 	applyQ              = `mutation($input: MembershipApplicationInput!) { applyForMembership(input: $input) { reference status submittedAt region { code } secretariat { key name } decidedAt note city { key } } }`
 	reviewQ             = `mutation($reference: String!, $version: Int!, $decision: ApplicationDecision!, $note: String, $cityKey: String) {
-  reviewMembershipApplication(reference: $reference, version: $version, decision: $decision, note: $note, cityKey: $cityKey) {
+  reviewMembershipApplication(reference: $reference, version: $version, input: { decision: $decision, note: $note, cityKey: $cityKey }) {
     reference status decidedAt decidedBy decisionNote version
     city { key name country { code } region { code } }
     membership { id category status since secretariat { key } }
@@ -1281,9 +1281,9 @@ func TestAuthRolesAndScopes(t *testing.T) {
 			name, token, subject, role string
 			regions                    []string
 		}{
-			{"of an admin key", admin, "apikey:scope-admin", "admin", nil},
-			{"of an editor key", europe, "apikey:europe-editor", "editor", []string{"europe"}},
-			{"of an editor JWT", jwt, "jwt:carol@iclei.org", "editor", []string{"east-asia", "southeast-asia"}},
+			{"of an admin key", admin, "apikey:scope-admin", "ADMIN", nil},
+			{"of an editor key", europe, "apikey:europe-editor", "EDITOR", []string{"europe"}},
+			{"of an editor JWT", jwt, "jwt:carol@iclei.org", "EDITOR", []string{"east-asia", "southeast-asia"}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				var got struct{ Viewer *viewer }

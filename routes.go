@@ -1,6 +1,6 @@
 package main
 
-//go:generate go run ./graph/printschema -out schema.graphql
+//go:generate go run ./graph/printschema -out schema.graphql -possible-types possible-types.json
 
 import (
 	"context"
@@ -10,13 +10,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rs/cors"
-
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/export"
 	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/graph/schema"
 	"github.com/iclei/directory/httpcache"
+	"github.com/iclei/directory/httpcompress"
 	"github.com/iclei/directory/httperror"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/playground"
@@ -65,7 +64,8 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 	handle("/{$}", pg)
 	handle(playground.AssetPrefix, pg)
 	// Published even with introspection off: the schema is committed in the open, and clients need it to build.
-	handle("GET /schema.graphql", schemaHandler(log, cfg.CacheControl))
+	handle("GET /schema.graphql", published(log, cfg.CacheControl, "text/plain; charset=utf-8", schema.SDL))
+	handle("GET /possible-types.json", published(log, cfg.CacheControl, "application/json", schema.PossibleTypes))
 	for _, r := range export.Routes(rm, export.Options{BaseURL: svc.baseURL, CacheControl: cfg.CacheControl,
 		Build: httpcache.BuildID(), Log: log}) {
 		handle(r.Pattern, r.Handler)
@@ -88,26 +88,24 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
 		}
 	}))
-	c := cors.New(cors.Options{
-		AllowedOrigins: cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match", requestlog.Header},
-		// What a browser client may read of an answer besides the safelisted headers: caching, file names, the
-		// request ID to quote in a report, and the rate limit it is held to (docs/http.md, Rate limits).
-		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header,
-			"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"},
-		MaxAge: 600,
-	})
-	return requestlog.Middleware(log, c.Handler(httperror.Shape(mux))), nil
+	// Inside the access log, which then counts the bytes sent, and outside every route, so that /graphql, the
+	// exports, the schema and the playground's bundle are all compressed when large enough. Every error answer
+	// of the routes, and of the router itself, takes the one error shape.
+	compressed, err := httpcompress.Handler(httperror.Shape(mux))
+	if err != nil {
+		return nil, fmt.Errorf("compression: %w", err)
+	}
+	return requestlog.Middleware(log, withCORS(cfg.CORSOrigins, compressed)), nil
 }
 
-// schemaHandler serves the schema's SDL, the same text as schema.graphql at the repository root.
-func schemaHandler(log *slog.Logger, cacheControl string) http.Handler {
-	sdl, err := schema.SDL()
-	etag := httpcache.ETag(0, string(sdl))
+// published serves a document derived from the schema, the same text as its committed copy at the repository
+// root (schema.graphql, possible-types.json).
+func published(log *slog.Logger, cacheControl, mediaType string, render func() ([]byte, error)) http.Handler {
+	body, err := render()
+	etag := httpcache.ETag(0, string(body))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
-			log.ErrorContext(r.Context(), "print the schema", "err", err)
+			log.ErrorContext(r.Context(), "render a schema document", "path", r.URL.Path, "err", err)
 			httperror.Write(w, string(directory.CodeInternal), "internal error; it has been logged")
 			return
 		}
@@ -117,7 +115,7 @@ func schemaHandler(log *slog.Logger, cacheControl string) http.Handler {
 			httpcache.WriteNotModified(w)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write(sdl)
+		w.Header().Set("Content-Type", mediaType)
+		_, _ = w.Write(body)
 	})
 }

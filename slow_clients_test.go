@@ -12,11 +12,20 @@ import (
 	"time"
 )
 
+// serveConfig reads the serve command's configuration from env alone.
+func serveConfig(env map[string]string) (*config, error) {
+	c, err := find(commands(), "serve")
+	if err != nil {
+		return nil, err
+	}
+	return c.parse(nil, func(k string) string { return env[k] })
+}
+
 // startGuarded serves h the way serve does (newServer, guardListener) with the configuration env gives, on a
 // loopback port, without a database: what is under test is the HTTP server's own bounds.
 func startGuarded(t *testing.T, env map[string]string, h http.Handler) string {
 	t.Helper()
-	cfg, err := loadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	cfg, err := serveConfig(env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +127,7 @@ func TestSlowAndGreedyClients(t *testing.T) {
 
 func TestServerTimeoutsAreConfigured(t *testing.T) {
 	t.Parallel()
-	cfg, err := loadConfig("serve", nil, func(string) string { return "" }, io.Discard, nil)
+	cfg, err := serveConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,9 +137,7 @@ func TestServerTimeoutsAreConfigured(t *testing.T) {
 		t.Errorf("defaults: read %s, header %s, write %s, idle %s, header bytes %d, connections %d",
 			srv.ReadTimeout, srv.ReadHeaderTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes, cfg.MaxConnsPerClient)
 	}
-	if _, err := loadConfig("serve", nil, func(k string) string {
-		return map[string]string{"HTTP_WRITE_TIMEOUT": "10s", "REQUEST_TIMEOUT": "15s"}[k]
-	}, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "HTTP_WRITE_TIMEOUT") {
+	if _, err := serveConfig(map[string]string{"HTTP_WRITE_TIMEOUT": "10s", "REQUEST_TIMEOUT": "15s"}); err == nil || !strings.Contains(err.Error(), "HTTP_WRITE_TIMEOUT") {
 		t.Errorf("a write timeout shorter than the request timeout: %v", err)
 	}
 }

@@ -110,3 +110,18 @@ func deletion(kind, key string, err error) (*model.Deletion, error) {
 	}
 	return &model.Deletion{ID: directory.GlobalID(kind, key), Key: key}, nil
 }
+
+// reviewOf reads a review from reviewMembershipApplication's input, or, for clients written before the review
+// moved into it, from the deprecated decision, note and cityKey arguments. Both at once is ambiguous.
+func reviewOf(reference string, version int, in *directory.ReviewInput, decision *directory.Decision, note, cityKey *string) (directory.ReviewInput, error) {
+	r := directory.ReviewInput{Reference: reference, Version: version}
+	switch {
+	case in != nil && (decision != nil || note != nil || cityKey != nil):
+		return r, directory.Invalid("input", "give the review in input alone; decision, note and cityKey are its deprecated former arguments")
+	case in != nil:
+		r.Decision, r.Note, r.CityKey = in.Decision, in.Note, in.CityKey
+	default:
+		r.Decision, r.Note, r.CityKey = valueOf(decision), valueOf(note), valueOf(cityKey)
+	}
+	return r, nil
+}

@@ -67,6 +67,8 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	if opts.ResponseCacheBytes > 0 {
 		transport.responses = newResponseCache(opts.ResponseCacheBytes)
 	}
+	// The executor graph/codegen generates resolves most fields without gqlgen's field middleware: add no
+	// extension that is a graphql.FieldInterceptor, and no AroundFields, as it would see only some fields.
 	srv.AddTransport(transport)
 
 	queries := lru.New[*ast.QueryDocument](max(opts.QueryCacheSize, 1))

@@ -32,7 +32,10 @@ func main() {
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// docs:begin client
+	// GET requests, so that HTTP caches and a CDN can answer repeated queries (mutations need NewClient: POST).
 	client := graphql.NewClientUsingGet(*url, &http.Client{Timeout: 10 * time.Second})
+	// docs:end client
 	if err := run(ctx, client, *region, *city, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "dashboard:", err)
 		os.Exit(1)
@@ -40,11 +43,12 @@ func main() {
 }
 
 func run(ctx context.Context, client graphql.Client, region, city string, w io.Writer) error {
+	// docs:begin pages
 	after := ""
 	for first := true; ; first = false {
 		resp, err := directoryclient.RegionCities(ctx, client, region, 100, after)
 		if err != nil {
-			return err
+			return err // an error in the answer (its extensions.code, such as BAD_USER_INPUT) is an error here
 		}
 		r := resp.Region
 		if r.Code == "" {
@@ -59,13 +63,14 @@ func run(ctx context.Context, client graphql.Client, region, city string, w io.W
 			if m.Status != "" {
 				current = fmt.Sprintf("%s %s since %s, served by %s", m.Category, m.Status, m.Since, m.Secretariat.Name)
 			}
-			fmt.Fprintf(w, "  %-28s %-3s %s (%d memberships)\n", c.Name, c.Country.Code, current, len(c.Memberships))
+			fmt.Fprintf(w, "  %-28s %-3s %s%s\n", c.Name, c.Country.Code, current, count(len(c.Memberships)))
 		}
 		if !r.Cities.PageInfo.HasNextPage {
 			break
 		}
 		after = r.Cities.PageInfo.EndCursor
 	}
+	// docs:end pages
 	if city == "" {
 		return nil
 	}
@@ -90,4 +95,15 @@ func run(ctx context.Context, client graphql.Client, region, city string, w io.W
 		fmt.Fprintf(w, "    %s (%s, %s)\n", p.Title, strings.ToLower(string(p.Kind)), p.StartDate)
 	}
 	return nil
+}
+
+// count says how many memberships a city has had, where it has had any.
+func count(memberships int) string {
+	switch memberships {
+	case 0:
+		return ""
+	case 1:
+		return " (1 membership)"
+	}
+	return fmt.Sprintf(" (%d memberships)", memberships)
 }
