@@ -48,16 +48,28 @@ type config struct {
 	JWTSecret   string
 	JWTIssuer   string
 	JWTAudience string
+	// JWTMaxTTL is the longest lifetime of an accepted JWT.
+	JWTMaxTTL time.Duration
 
 	MaxDepth         int
 	MaxComplexity    int
 	MaxAliases       int
 	MaxTokens        int
+	MaxFields        int
+	MaxRepeats       int
 	FieldSuggestions bool
 	RequestTimeout   time.Duration
 	RateLimit        int
 	ApplicationLimit int
 	TrustedProxies   []netip.Prefix
+
+	// ReadTimeout bounds reading a request, headers and body; WriteTimeout writing its answer; IdleTimeout how
+	// long a kept-alive connection may wait for the next request.
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	IdleTimeout  time.Duration
+	// MaxConnsPerClient bounds the connections one client address may hold open; 0 leaves them unbounded.
+	MaxConnsPerClient int
 }
 
 // settingGroup names the settings a command reads: each command takes the groups it uses (commands).
@@ -131,7 +143,7 @@ func (cfg *config) settings() []setting {
 			Help:  "answer schema introspection (the playground's docs and completion use it)",
 			parse: boolean(&cfg.Introspection)},
 		{Env: "GRAPHQL_FIELD_SUGGESTIONS", Flag: "field-suggestions", Default: "true", group: groupServer, bool: true,
-			Help:  "suggest field names in validation errors",
+			Help:  "suggest field names in validation errors; always off with introspection off, as they would reveal the schema",
 			parse: boolean(&cfg.FieldSuggestions)},
 		{Env: "GRAPHQL_QUERY_CACHE_SIZE", Flag: "query-cache-size", Default: "1000", group: groupServer,
 			Help:  "parsed queries kept in memory",
@@ -154,9 +166,27 @@ func (cfg *config) settings() []setting {
 		{Env: "GRAPHQL_MAX_TOKENS", Flag: "max-tokens", Default: "5000", group: groupServer,
 			Help:  "most tokens the parser reads in one query",
 			parse: integer(&cfg.MaxTokens, 100, maxInt)},
+		{Env: "GRAPHQL_MAX_FIELDS", Flag: "max-fields", Default: "10000", group: groupServer,
+			Help:  "most fields a document may select with its fragments expanded, each operation and fragment definition counted; checked before validation",
+			parse: integer(&cfg.MaxFields, 1, maxInt)},
+		{Env: "GRAPHQL_MAX_REPEATS", Flag: "max-repeats", Default: "30", group: groupServer,
+			Help:  "most times a document may select one field, or spread fragments, at one place in the response; checked before validation",
+			parse: integer(&cfg.MaxRepeats, 1, maxInt)},
 		{Env: "REQUEST_TIMEOUT", Flag: "request-timeout", Default: "15s", group: groupServer,
-			Help:  "time one request may take",
+			Help:  "time one request may take, from its headers to its answer",
 			parse: duration(&cfg.RequestTimeout)},
+		{Env: "HTTP_READ_TIMEOUT", Flag: "http-read-timeout", Default: "10s", group: groupServer,
+			Help:  "time to read a request, headers and body; a client sending more slowly is cut off",
+			parse: duration(&cfg.ReadTimeout)},
+		{Env: "HTTP_WRITE_TIMEOUT", Flag: "http-write-timeout", Default: "30s", group: groupServer,
+			Help:  "time to write an answer; longer than REQUEST_TIMEOUT",
+			parse: duration(&cfg.WriteTimeout)},
+		{Env: "HTTP_IDLE_TIMEOUT", Flag: "http-idle-timeout", Default: "60s", group: groupServer,
+			Help:  "time a kept-alive connection may wait for its next request",
+			parse: duration(&cfg.IdleTimeout)},
+		{Env: "MAX_CONNECTIONS_PER_CLIENT", Flag: "max-connections-per-client", Default: "100", group: groupServer,
+			Help:  "connections one client address (an IPv6 client by its /64) may hold open; TRUSTED_PROXIES are not counted; 0 for no limit",
+			parse: integer(&cfg.MaxConnsPerClient, 0, maxInt)},
 		{Env: "RATE_LIMIT_PER_MINUTE", Flag: "rate-limit", Default: "600", group: groupServer,
 			Help:  "requests per minute one client address may make to any endpoint but the probes; 0 for no limit",
 			parse: integer(&cfg.RateLimit, 0, maxInt)},
@@ -179,6 +209,9 @@ func (cfg *config) settings() []setting {
 		{Env: "JWT_AUDIENCE", Flag: "jwt-audience", group: groupJWT,
 			Help:  "the aud claim: required of JWTs if set, and written by mint-jwt",
 			parse: text(&cfg.JWTAudience)},
+		{Env: "JWT_MAX_TTL", Flag: "jwt-max-ttl", Default: "24h", group: groupJWT,
+			Help:  "longest a JWT may be valid for, from its iat (or from now) to its exp; mint-jwt mints none longer",
+			parse: duration(&cfg.JWTMaxTTL)},
 
 		{Env: "LOG_FORMAT", Flag: "log-format", Default: "text", group: groupLog,
 			Help:  "log format: text, or json for production logs",
@@ -212,6 +245,10 @@ func (cfg *config) read(groups []settingGroup, getenv func(string) string, flagT
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = ":" + strconv.Itoa(cfg.Port)
+	}
+	if slices.Contains(groups, groupServer) && cfg.WriteTimeout > 0 && cfg.WriteTimeout <= cfg.RequestTimeout {
+		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT (-http-write-timeout): %s must be longer than REQUEST_TIMEOUT (%s), or answers are cut off before they are written",
+			cfg.WriteTimeout, cfg.RequestTimeout))
 	}
 	return errors.Join(errs...)
 }

@@ -25,8 +25,11 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: corsAllowedHeaders,
-		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
-		MaxAge:         600,
+		// What a browser client may read of an answer besides the safelisted headers: caching, file names, the
+		// request ID to quote in a report, and the rate limit it is held to (docs/http.md, Cost and rate limits).
+		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header,
+			"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"},
+		MaxAge: 600,
 	})
 	h := c.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

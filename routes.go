@@ -16,6 +16,7 @@ import (
 	"github.com/iclei/directory/graph/schema"
 	"github.com/iclei/directory/httpcache"
 	"github.com/iclei/directory/httpcompress"
+	"github.com/iclei/directory/httperror"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/playground"
 	"github.com/iclei/directory/requestlog"
@@ -51,8 +52,9 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, ResponseCacheBytes: cfg.ResponseCacheBytes,
 		CacheControl: cfg.CacheControl, Observer: m,
 		Writer: svc.writer, Auth: svc.auth, Applications: svc.applications,
-		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, MaxAliases: cfg.MaxAliases,
-			MaxTokens: cfg.MaxTokens, DisableSuggestions: !cfg.FieldSuggestions},
+		Limits: graph.Limits{MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields, MaxRepeats: cfg.MaxRepeats,
+			MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, MaxComplexity: cfg.MaxComplexity,
+			DisableSuggestions: !cfg.FieldSuggestions},
 	})
 	if err != nil {
 		return nil, err
@@ -79,18 +81,17 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		defer cancel()
 		switch {
 		case rm.Snapshot() == nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "directory not loaded\n")
+			httperror.Write(w, string(directory.CodeUnavailable), "directory not loaded")
 		case svc.database.Ping(ctx) != nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "database unreachable\n")
+			httperror.Write(w, string(directory.CodeUnavailable), "database unreachable")
 		default:
 			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
 		}
 	}))
 	// Inside the access log, which then counts the bytes sent, and outside every route, so that /graphql, the
-	// exports, the schema and the playground's bundle are all compressed when large enough.
-	compressed, err := httpcompress.Handler(mux)
+	// exports, the schema and the playground's bundle are all compressed when large enough. Every error answer
+	// of the routes, and of the router itself, takes the one error shape.
+	compressed, err := httpcompress.Handler(httperror.Shape(mux))
 	if err != nil {
 		return nil, fmt.Errorf("compression: %w", err)
 	}
@@ -105,7 +106,7 @@ func published(log *slog.Logger, cacheControl, mediaType string, render func() (
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			log.ErrorContext(r.Context(), "render a schema document", "path", r.URL.Path, "err", err)
-			http.Error(w, "internal error; it has been logged", http.StatusInternalServerError)
+			httperror.Write(w, string(directory.CodeInternal), "internal error; it has been logged")
 			return
 		}
 		w.Header().Set("ETag", etag)
