@@ -56,7 +56,7 @@ func (l Limits) checkShape(s cost.Shape) *gqlerror.Error {
 	switch {
 	case len(s.Cycle) > 0:
 		return refuse(httperror.CodeValidationFailed, "fragment %s spreads itself (%s); a fragment cannot contain itself",
-			s.Cycle[0], joinPath(s.Cycle))
+			s.Cycle[0], strings.Join(s.Cycle, " → "))
 	case l.MaxFields > 0 && s.Fields > l.MaxFields:
 		return refuse(httperror.CodeFieldLimit,
 			"the document selects %s fields once its fragment spreads are expanded (each operation and fragment counted), which exceeds the limit of %d; spread fewer fragments or split the document",
@@ -98,17 +98,6 @@ func countOf(n int) string {
 		return "more than " + fmt.Sprint(math.MaxInt)
 	}
 	return fmt.Sprint(n)
-}
-
-func joinPath(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += " → "
-		}
-		s += n
-	}
-	return s
 }
 
 // costExtension names the operation's cost in the operation's stats.
