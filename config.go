@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -147,31 +148,31 @@ func (cfg *config) settings() []setting {
 			parse: boolean(&cfg.FieldSuggestions)},
 		{Env: "GRAPHQL_QUERY_CACHE_SIZE", Flag: "query-cache-size", Default: "1000", group: groupServer,
 			Help:  "parsed queries kept in memory",
-			parse: integer(&cfg.QueryCacheSize, 1, maxInt)},
+			parse: integer(&cfg.QueryCacheSize, 1, math.MaxInt)},
 		{Env: "GRAPHQL_APQ_CACHE_SIZE", Flag: "apq-cache-size", Default: "1000", group: groupServer,
 			Help:  "automatic persisted queries kept in memory; 0 turns them off",
-			parse: integer(&cfg.PersistedQueryCacheSize, 0, maxInt)},
+			parse: integer(&cfg.PersistedQueryCacheSize, 0, math.MaxInt)},
 		{Env: "GRAPHQL_RESPONSE_CACHE_BYTES", Flag: "response-cache-bytes", Default: "33554432", group: groupServer,
 			Help:  "bytes of answers to anonymous queries kept to answer the same request again until the directory changes (32 MiB); 0 turns the cache off",
-			parse: integer(&cfg.ResponseCacheBytes, 0, maxInt)},
+			parse: integer(&cfg.ResponseCacheBytes, 0, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_DEPTH", Flag: "max-depth", Default: "12", group: groupServer,
 			Help:  "deepest selection nesting a query may have",
-			parse: integer(&cfg.MaxDepth, 1, maxInt)},
+			parse: integer(&cfg.MaxDepth, 1, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_COMPLEXITY", Flag: "max-complexity", Default: "20000", group: groupServer,
 			Help:  "highest complexity a query may have (a connection counts its selections once per record of a page)",
-			parse: integer(&cfg.MaxComplexity, 1, maxInt)},
+			parse: integer(&cfg.MaxComplexity, 1, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_ALIASES", Flag: "max-aliases", Default: "30", group: groupServer,
 			Help:  "most aliases a query may use",
-			parse: integer(&cfg.MaxAliases, 0, maxInt)},
+			parse: integer(&cfg.MaxAliases, 0, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_TOKENS", Flag: "max-tokens", Default: "5000", group: groupServer,
 			Help:  "most tokens the parser reads in one query",
-			parse: integer(&cfg.MaxTokens, 100, maxInt)},
+			parse: integer(&cfg.MaxTokens, 100, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_FIELDS", Flag: "max-fields", Default: "10000", group: groupServer,
 			Help:  "most fields a document may select with its fragments expanded, each operation and fragment definition counted; checked before validation",
-			parse: integer(&cfg.MaxFields, 1, maxInt)},
+			parse: integer(&cfg.MaxFields, 1, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_REPEATS", Flag: "max-repeats", Default: "30", group: groupServer,
 			Help:  "most times a document may select one field, or spread fragments, at one place in the response; checked before validation",
-			parse: integer(&cfg.MaxRepeats, 1, maxInt)},
+			parse: integer(&cfg.MaxRepeats, 1, math.MaxInt)},
 		{Env: "REQUEST_TIMEOUT", Flag: "request-timeout", Default: "15s", group: groupServer,
 			Help:  "time one request may take, from its headers to its answer",
 			parse: duration(&cfg.RequestTimeout)},
@@ -186,13 +187,13 @@ func (cfg *config) settings() []setting {
 			parse: duration(&cfg.IdleTimeout)},
 		{Env: "MAX_CONNECTIONS_PER_CLIENT", Flag: "max-connections-per-client", Default: "100", group: groupServer,
 			Help:  "connections one client address (an IPv6 client by its /64) may hold open; TRUSTED_PROXIES are not counted; 0 for no limit",
-			parse: integer(&cfg.MaxConnsPerClient, 0, maxInt)},
+			parse: integer(&cfg.MaxConnsPerClient, 0, math.MaxInt)},
 		{Env: "RATE_LIMIT_PER_MINUTE", Flag: "rate-limit", Default: "600", group: groupServer,
 			Help:  "requests per minute one client address may make to any endpoint but the probes; 0 for no limit",
-			parse: integer(&cfg.RateLimit, 0, maxInt)},
+			parse: integer(&cfg.RateLimit, 0, math.MaxInt)},
 		{Env: "APPLICATION_LIMIT_PER_HOUR", Flag: "application-limit", Default: "5", group: groupServer,
 			Help:  "membership applications per hour one client address may submit",
-			parse: integer(&cfg.ApplicationLimit, 1, maxInt)},
+			parse: integer(&cfg.ApplicationLimit, 1, math.MaxInt)},
 		{Env: "TRUSTED_PROXIES", Flag: "trusted-proxies", group: groupServer,
 			Help:  "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8",
 			parse: prefixes(&cfg.TrustedProxies)},
@@ -221,8 +222,6 @@ func (cfg *config) settings() []setting {
 			parse: logLevel(&cfg.LogLevel)},
 	}
 }
-
-const maxInt = int(^uint(0) >> 1)
 
 // read reads the settings of the groups from the environment, where set, or else their defaults, then from the
 // flags given (flagText, by flag name). Every invalid value is reported, naming its variable and flag.
