@@ -54,8 +54,7 @@ func (k *keyFlags) grant() (directory.Role, []string, error) {
 	}
 	role := directory.Role(k.role)
 	if err := directory.CheckRole(role, regions); err != nil {
-		var derr *directory.Error
-		if errors.As(err, &derr) {
+		if derr := (*directory.Error)(nil); errors.As(err, &derr) {
 			return "", nil, fmt.Errorf("-%s: %s", derr.Field, derr.Message)
 		}
 		return "", nil, err
@@ -127,7 +126,7 @@ func mintJWT(cfg *config, k *keyFlags, stdout io.Writer) error {
 }
 
 func jwtConfig(cfg *config) auth.Config {
-	return auth.Config{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+	return auth.Config{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, MaxTTL: cfg.JWTMaxTTL}
 }
 
 func scope(regions []string) string {

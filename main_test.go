@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/iclei/directory/internal/testengine"
 )
 
 // update rewrites golden files instead of comparing with them.
@@ -30,6 +32,8 @@ type testServer struct {
 	stderr   *lockedBuffer
 	cancel   context.CancelFunc
 	done     chan error
+	// dropsDatabase is set on a server on an external engine that owns the test's database.
+	dropsDatabase bool
 }
 
 type lockedBuffer struct {
@@ -51,15 +55,10 @@ func (l *lockedBuffer) String() string {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
-// databaseName names a test's database after the test.
-func databaseName(t *testing.T) string {
-	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
-	return "t_" + name[:min(len(name), 50)]
-}
-
 // startServer runs the server with env on top of a test configuration: port 0, a fresh data folder, and a
-// database named after the test. With TEST_MONGODB_URI set, it uses that MongoDB instead of the embedded
-// database and drops the test's database afterwards.
+// database named after the test. With TEST_MONGODB_URI set, it uses that engine instead of the embedded one.
+// A server on an external engine whose database startServer named drops that database when it stops; servers
+// the test points at the same database with MONGODB_DATABASE leave it to that one.
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	// A short folder keeps the embedded database's Unix socket path within the OS limit.
@@ -69,13 +68,16 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	vars := map[string]string{
-		"PORT": "0", "DATA_DIR": dir, "MONGODB_DATABASE": databaseName(t), "POLL_INTERVAL": "100ms",
-		"LOG_LEVEL": "warn", "MONGODB_URI": os.Getenv("TEST_MONGODB_URI"),
+		"PORT": "0", "DATA_DIR": dir, "MONGODB_DATABASE": testengine.Name(t), "POLL_INTERVAL": "100ms",
+		"LOG_LEVEL": "warn", "MONGODB_URI": testengine.ExternalURI(),
 	}
 	for k, v := range env {
 		vars[k] = v
 	}
-	s := &testServer{DataDir: dir, Database: vars["MONGODB_DATABASE"], stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	_, shared := env["MONGODB_DATABASE"]
+	s := &testServer{DataDir: dir, Database: vars["MONGODB_DATABASE"], stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1),
+		dropsDatabase: vars["MONGODB_URI"] != "" && !shared}
+	engines.used(t, vars["MONGODB_URI"])
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() {
@@ -119,6 +121,7 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 			t.Fatalf("read the embedded database's URI: %v", err)
 		}
 		s.MongoURI = strings.TrimSpace(string(b))
+		engines.name(s.MongoURI, testengine.Embedded)
 	}
 	return s
 }
@@ -139,7 +142,7 @@ func (s *testServer) stop(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Error("server did not stop within 30s")
 	}
-	if os.Getenv("TEST_MONGODB_URI") != "" && s.MongoURI == os.Getenv("TEST_MONGODB_URI") {
+	if s.dropsDatabase {
 		dropDatabase(t, s.MongoURI, s.Database)
 	}
 }
@@ -249,10 +252,18 @@ func eventually(t *testing.T, timeout time.Duration, check func() error) {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	code := m.Run()
-	if code == 0 && os.Getenv("TEST_MONGODB_URI") == "" {
-		fmt.Fprintln(os.Stderr, "integration tests ran on the embedded FerretDB; set TEST_MONGODB_URI to run them on MongoDB")
+	if uri := testengine.ExternalURI(); uri != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		name, err := testengine.Describe(ctx, uri)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "TEST_MONGODB_URI: %v\n", err)
+			os.Exit(2)
+		}
+		engines.name(uri, name)
 	}
+	code := m.Run()
+	engines.report(code)
 	os.Exit(code)
 }
 

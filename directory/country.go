@@ -1,10 +1,12 @@
 package directory
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"golang.org/x/text/language"
@@ -213,10 +215,21 @@ func LookupCountry(code string) (Country, bool) {
 // "es", as golang.org/x/text/language/display gives it. It is the English name when lang is empty, is not a
 // valid tag, or is a language display has no name of the country in. It is never empty for a country of
 // Countries; for a Country whose Code is not a region x/text knows, it is the code itself.
+//
+// The names of every country are built once per language, the first time it is asked for, so that a list of
+// countries costs a map lookup per country rather than parsing the language and the code for each.
 func (c Country) Name(lang string) string {
-	r, err := language.ParseRegion(c.Code)
+	if name, ok := namesIn(lang)[c.Code]; ok {
+		return name
+	}
+	return regionName(c.Code, lang)
+}
+
+// regionName is Name for any region code, without the tables.
+func regionName(code, lang string) string {
+	r, err := language.ParseRegion(code)
 	if err != nil {
-		return c.Code
+		return code
 	}
 	if lang = strings.TrimSpace(lang); lang != "" {
 		if tag, err := language.Parse(lang); err == nil {
@@ -230,7 +243,68 @@ func (c Country) Name(lang string) string {
 	if name := display.English.Regions().Name(r); name != "" {
 		return name
 	}
-	return c.Code
+	return code
+}
+
+// countryNameTable maps the alpha-2 code of every country of the table to its name in one language.
+type countryNameTable map[string]string
+
+// Bounds on the languages remembered as the client spelled them. Every spelling maps to one of the few hundred
+// tables display has, so a client that sends a new spelling with every request fills this and no more; the
+// spellings past it are parsed each time.
+const (
+	maxLanguageSpellings   = 1024
+	maxLanguageSpellingLen = 64
+)
+
+var (
+	englishCountryNames = sync.OnceValue(func() countryNameTable { return newCountryNameTable(display.English.Regions()) })
+	// countryNamesByNamer holds a table per display dictionary (display.Namer, a comparable index): bounded by
+	// the languages x/text has names in.
+	countryNamesByNamer sync.Map
+	// countryNamesBySpelling holds the table for each language as given, up to maxLanguageSpellings of them.
+	countryNamesBySpelling sync.Map
+	languageSpellings      atomic.Int64
+)
+
+func newCountryNameTable(namer display.Namer) countryNameTable {
+	english := display.English.Regions()
+	list := countries().list
+	names := make(countryNameTable, len(list))
+	for _, c := range list {
+		r := language.MustParseRegion(c.Code)
+		name := namer.Name(r)
+		if name == "" {
+			name = english.Name(r)
+		}
+		names[c.Code] = cmp.Or(name, c.Code)
+	}
+	return names
+}
+
+// namesIn returns the table of country names in the language lang, as Name describes it.
+func namesIn(lang string) countryNameTable {
+	if lang == "" {
+		return englishCountryNames()
+	}
+	if names, ok := countryNamesBySpelling.Load(lang); ok {
+		return names.(countryNameTable)
+	}
+	names := englishCountryNames()
+	if tag, err := language.Parse(strings.TrimSpace(lang)); err == nil {
+		if namer := display.Regions(tag); namer != nil {
+			if t, ok := countryNamesByNamer.Load(namer); ok {
+				names = t.(countryNameTable)
+			} else {
+				t, _ := countryNamesByNamer.LoadOrStore(namer, newCountryNameTable(namer))
+				names = t.(countryNameTable)
+			}
+		}
+	}
+	if len(lang) <= maxLanguageSpellingLen && languageSpellings.Add(1) <= maxLanguageSpellings {
+		countryNamesBySpelling.Store(lang, names)
+	}
+	return names
 }
 
 // CountryByName returns the country with the English name name, as x/text gives it (see Name), or with one

@@ -2,9 +2,11 @@ package directory_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"github.com/iclei/directory/directory"
 )
@@ -264,6 +266,28 @@ func TestCountryName(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("is x/text's name in every language, asked once or again", func(t *testing.T) {
+		langs := []string{"", "en", "de", "fr", "pt-BR", "pt_BR", " ko ", "zh-Hant", "ar", "haw", "xx", "!!"}
+		for range 2 {
+			for _, lang := range langs {
+				var namer display.Namer
+				if tag, err := language.Parse(strings.TrimSpace(lang)); err == nil {
+					namer = display.Regions(tag)
+				}
+				for _, c := range directory.Countries() {
+					r := language.MustParseRegion(c.Code)
+					want := display.English.Regions().Name(r)
+					if namer != nil && namer.Name(r) != "" {
+						want = namer.Name(r)
+					}
+					if got := c.Name(lang); got != want {
+						t.Fatalf("Country %s Name(%q) = %q, want %q", c.Code, lang, got, want)
+					}
+				}
+			}
+		}
+	})
 
 	t.Run("is never empty", func(t *testing.T) {
 		langs := []string{"", "en", "de", "fr", "es", "pt-BR", "ko", "ja", "zh-Hans", "zh-Hant", "ar", "ru", "hi",

@@ -45,7 +45,10 @@ func (m *ReadModel) Materialize(ctx context.Context, mat Materializer, retry tim
 			}
 			done = mark
 		}
-		target := m.Snapshot().Revision
+		target := done
+		if snap := m.Snapshot(); snap != nil {
+			target = snap.Revision
+		}
 		var err error
 		for done < target && ctx.Err() == nil {
 			var e *Entry

@@ -31,7 +31,8 @@ type ReadModel struct {
 // recentEntries is how many applied entries the read model keeps.
 const recentEntries = 1024
 
-// NewReadModel returns a read model that starts from the snapshot and follows the log.
+// NewReadModel returns a read model that starts from the snapshot and follows the log. With no snapshot it
+// serves nothing, and cannot follow the log, until one is published.
 func NewReadModel(log Log, initial *Snapshot, logger *slog.Logger) *ReadModel {
 	m := &ReadModel{log: log, logger: logger, now: time.Now}
 	m.current.Store(initial)
@@ -61,6 +62,9 @@ func (m *ReadModel) CatchUp(ctx context.Context) (*Snapshot, error) {
 	m.applying.Lock()
 	defer m.applying.Unlock()
 	cur := m.current.Load()
+	if cur == nil {
+		return nil, Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
+	}
 	next := cur
 	for {
 		e, err := m.log.Entry(ctx, next.Revision+1)
@@ -111,6 +115,9 @@ func (m *ReadModel) applyOwn(ctx context.Context, e *Entry) (*Snapshot, error) {
 	m.applying.Lock()
 	cur := m.current.Load()
 	switch {
+	case cur == nil:
+		m.applying.Unlock()
+		return nil, Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
 	case cur.Revision >= e.Revision:
 		m.applying.Unlock()
 		return cur, nil
@@ -127,7 +134,7 @@ func (m *ReadModel) applyOwn(ctx context.Context, e *Entry) (*Snapshot, error) {
 	m.applying.Unlock()
 	// Entries before it are missing here: read them, and it, from the log.
 	snap, err := m.CatchUp(ctx)
-	if err != nil && snap.Revision < e.Revision {
+	if err != nil && (snap == nil || snap.Revision < e.Revision) {
 		return nil, Unavailable(err)
 	}
 	return snap, nil
@@ -174,5 +181,9 @@ func (m *ReadModel) Poll(ctx context.Context, interval time.Duration) {
 
 // APIKey returns the API key with the hash from the current snapshot, or nil: checking a key needs no database.
 func (m *ReadModel) APIKey(_ context.Context, hash string) (*APIKey, error) {
-	return m.Snapshot().APIKeyByHash(hash), nil
+	snap := m.Snapshot()
+	if snap == nil {
+		return nil, Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
+	}
+	return snap.APIKeyByHash(hash), nil
 }

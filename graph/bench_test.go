@@ -144,8 +144,6 @@ func (c missCounter) ObserveOperation(_, outcome string, _ time.Duration) {
 	}
 }
 
-// dataSource is a store that never changes: the benchmarks measure the read model, not the database.
-
 func newFixture(b *testing.B, cities int) *fixture {
 	b.Helper()
 	data, err := benchdata.Directory(cities)

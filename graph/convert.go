@@ -1,37 +1,12 @@
 package graph
 
 import (
-	"context"
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"strings"
 	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph/model"
 )
-
-type snapshotKey struct{}
-
-// WithSnapshot returns ctx carrying the snapshot one operation reads from, so that every resolver of the
-// operation sees the same revision even if the read model reloads meanwhile.
-func WithSnapshot(ctx context.Context, s *directory.Snapshot) context.Context {
-	return context.WithValue(ctx, snapshotKey{}, s)
-}
-
-// snap returns the snapshot an operation reads. A query reads the one the operation started with, so that all its
-// fields agree even if the read model reloads meanwhile; a mutation reads the newest, which holds its own writes.
-func (r *Resolver) snap(ctx context.Context) *directory.Snapshot {
-	if graphql.HasOperationContext(ctx) {
-		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
-			return r.ReadModel.Snapshot()
-		}
-	}
-	if s, ok := ctx.Value(snapshotKey{}).(*directory.Snapshot); ok {
-		return s
-	}
-	return r.ReadModel.Snapshot()
-}
 
 func optional(s string) *string {
 	if s == "" {
@@ -134,4 +109,19 @@ func deletion(kind, key string, err error) (*model.Deletion, error) {
 		return nil, err
 	}
 	return &model.Deletion{ID: directory.GlobalID(kind, key), Key: key}, nil
+}
+
+// reviewOf reads a review from reviewMembershipApplication's input, or, for clients written before the review
+// moved into it, from the deprecated decision, note and cityKey arguments. Both at once is ambiguous.
+func reviewOf(reference string, version int, in *directory.ReviewInput, decision *directory.Decision, note, cityKey *string) (directory.ReviewInput, error) {
+	r := directory.ReviewInput{Reference: reference, Version: version}
+	switch {
+	case in != nil && (decision != nil || note != nil || cityKey != nil):
+		return r, directory.Invalid("input", "give the review in input alone; decision, note and cityKey are its deprecated former arguments")
+	case in != nil:
+		r.Decision, r.Note, r.CityKey = in.Decision, in.Note, in.CityKey
+	default:
+		r.Decision, r.Note, r.CityKey = valueOf(decision), valueOf(note), valueOf(cityKey)
+	}
+	return r, nil
 }

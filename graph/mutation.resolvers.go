@@ -148,9 +148,12 @@ func (r *mutationResolver) ApplyForMembership(ctx context.Context, input directo
 	return r.Writer.SubmitApplication(ctx, input)
 }
 
-func (r *mutationResolver) ReviewMembershipApplication(ctx context.Context, reference string, version int, decision directory.Decision, note *string, cityKey *string) (*directory.Application, error) {
-	return r.Writer.ReviewApplication(ctx, principal(ctx), directory.ReviewInput{
-		Reference: reference, Version: version, Decision: decision, Note: valueOf(note), CityKey: valueOf(cityKey)})
+func (r *mutationResolver) ReviewMembershipApplication(ctx context.Context, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) (*directory.Application, error) {
+	review, err := reviewOf(reference, version, input, decision, note, cityKey)
+	if err != nil {
+		return nil, err
+	}
+	return r.Writer.ReviewApplication(ctx, principal(ctx), review)
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*directory.Principal, error) {

@@ -30,10 +30,14 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/iclei/directory/httpcompress"
 )
 
 // Tab is an example operation the playground opens with.
@@ -108,6 +112,9 @@ type asset struct {
 	URL       string // AssetPrefix + content-addressed name
 	Integrity string // subresource integrity (sha384)
 	etag      string
+	// encoded holds the file compressed, made once: the script is over a megabyte, too much to compress for
+	// every response.
+	encoded *httpcompress.Static
 }
 
 func newAsset(file string) asset {
@@ -124,6 +131,7 @@ func newAsset(file string) asset {
 		URL:       AssetPrefix + file[:dot] + "." + short + file[dot:],
 		Integrity: "sha384-" + base64.StdEncoding.EncodeToString(sri[:]),
 		etag:      `"` + short + `"`,
+		encoded:   httpcompress.NewStatic(b),
 	}
 }
 
@@ -248,6 +256,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = a.file
 		hdr.Set("Cache-Control", immutable)
 		hdr.Set("ETag", a.etag)
+		// Compressed once, here; behind httpcompress.Handler, which tags each encoding. A range is served from the
+		// file as it is.
+		enc := httpcompress.Negotiate(r.Header.Get("Accept-Encoding"))
+		if body := a.encoded.Encoded(enc); body != nil && r.Header.Get("Range") == "" {
+			hdr.Set("Content-Type", mime.TypeByExtension(name[strings.LastIndexByte(name, '.'):]))
+			hdr.Set("Content-Encoding", enc)
+			if !slices.Contains(hdr.Values("Vary"), "Accept-Encoding") {
+				hdr.Add("Vary", "Accept-Encoding")
+			}
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+			return
+		}
 	} else {
 		// Other files of dist/ (THIRD_PARTY_NOTICES.txt) under their plain
 		// names; the bundles themselves only under their hashed names.

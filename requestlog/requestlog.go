@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"time"
 )
 
@@ -22,26 +21,46 @@ type idKey struct{}
 
 // ID returns the ID of the request ctx belongs to, or "".
 func ID(ctx context.Context) string {
-	id, _ := ctx.Value(idKey{}).(string)
-	return id
+	if rec, ok := ctx.Value(idKey{}).(*recorder); ok {
+		return rec.id
+	}
+	return ""
 }
 
-// saneID matches incoming request IDs worth keeping: what proxies and tracing systems use (UUIDs, hex and
-// base32 strings, AWS trace IDs), short and free of anything that could garble a log line.
-var saneID = regexp.MustCompile(`^[A-Za-z0-9._:=+/-]{1,128}$`)
+// saneID reports whether an incoming request ID is worth keeping: what proxies and tracing systems use (UUIDs,
+// hex and base32 strings, AWS trace IDs), short and free of anything that could garble a log line. It is
+// [A-Za-z0-9._:=+/-]{1,128}.
+func saneID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.' || c == '_' || c == ':' || c == '=' || c == '+' || c == '/' || c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Middleware gives each request an ID, the caller's X-Request-Id when it is sane and a random one otherwise,
 // and logs one line per request once it has been answered.
+//
+// It runs for every request, so it allocates little: the ID, the recorder (which is also what the request's
+// context carries, so the ID is not boxed again), the request's copy with that context, and the log record.
 func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(Header)
-		if !saneID.MatchString(id) {
+		if !saneID(id) {
 			id = rand.Text()
 		}
-		w.Header().Set(Header, id)
-		r = r.WithContext(context.WithValue(r.Context(), idKey{}, id))
-		rec := &recorder{ResponseWriter: w}
+		w.Header()[Header] = []string{id} // Header is in canonical form
+		rec := &recorder{ResponseWriter: w, id: id}
+		outer := r.Context()
+		r = r.WithContext(context.WithValue(outer, idKey{}, rec))
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
@@ -50,7 +69,9 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		// Logged under the context from outside, with the ID as the last attribute, where Handler would add it:
+		// the same line, without Handler copying the record to add it.
+		log.LogAttrs(outer, slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.String("route", route),
@@ -59,13 +80,15 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000),
 			slog.String("remote", r.RemoteAddr),
 			slog.String("userAgent", r.UserAgent()),
+			slog.String(Attr, id),
 		)
 	})
 }
 
-// recorder remembers the status and size of a response.
+// recorder remembers the status and size of a response, and the request's ID.
 type recorder struct {
 	http.ResponseWriter
+	id     string
 	status int
 	bytes  int64
 }

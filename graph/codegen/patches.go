@@ -40,4 +40,33 @@ var patches = []patch{
 		new: "ret := {{ if concurrentList $type }}graphql.MarshalSliceConcurrently(ctx, len(v), {{ $.Config.Exec.WorkerLimit }}, {{ $.Config.OmitPanicHandler }}, " +
 			"{{- else }}marshalSliceInline(ctx, len(v), {{ $.Config.OmitPanicHandler }}, {{ end }}func(ctx context.Context, i int) graphql.Marshaler {",
 	},
+	{
+		file: "object.gotpl",
+		why:  "an object resolved inline is written without gqlgen's concurrent field set",
+		old:  "\tout := graphql.NewFieldSet(fields)\n",
+		new:  "\tout := {{ if concurrentObject $object }}graphql.NewFieldSet(fields){{ else }}newInlineObject(fields){{ end }}\n",
+	},
+	{
+		file: "field.gotpl",
+		why:  "a scalar or enum struct field is marshalled directly",
+		old:  "\t{{- if $field.TypeReference.IsRoot }}\n\t\tfc, err :=",
+		new: "\t{{- $direct := directField $field }}\n" +
+			"\t{{- if eq $direct \"value\" }}\n" +
+			"\t\treturn {{$.ECDot}}{{ $field.TypeReference.MarshalFunc }}(ctx, {{$.ECArg}}field.Selections, obj.{{ $field.GoFieldName }})\n" +
+			"\t{{- else if eq $direct \"resolver\" }}\n" +
+			"\t\t{{- template \"directResolver\" (dict \"Field\" $field \"Exec\" $) }}\n" +
+			"\t{{- else if $field.TypeReference.IsRoot }}\n\t\tfc, err :=",
+	},
+	{
+		file: "field.gotpl",
+		why:  "a finite float struct field is marshalled directly; NaN and infinities take gqlgen's path, which reports them",
+		old:  "\t{{- else}}\n\t\treturn graphql.{{ $field.ResolveFieldFunc }}(",
+		new: "\t{{- else}}\n" +
+			"\t\t{{- if eq $direct \"float\" }}\n" +
+			"\t\tif v := float64(obj.{{ $field.GoFieldName }}); !math.IsNaN(v) && !math.IsInf(v, 0) {\n" +
+			"\t\t\treturn {{$.ECDot}}{{ $field.TypeReference.MarshalFunc }}(ctx, {{$.ECArg}}field.Selections, obj.{{ $field.GoFieldName }})\n" +
+			"\t\t}\n" +
+			"\t\t{{- end }}\n" +
+			"\t\treturn graphql.{{ $field.ResolveFieldFunc }}(",
+	},
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/types"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/codegen"
 	"github.com/99designs/gqlgen/codegen/config"
 	"github.com/99designs/gqlgen/codegen/templates"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	_ "embed"
 )
@@ -110,6 +112,66 @@ func (p *inlinePlugin) concurrentList(t *config.TypeReference) bool {
 	return false
 }
 
+// directField tells how the field of an object resolved inline is resolved without graphql.ResolveField:
+// "value" or "float" (when finite) for a struct field marshalled straight from the object, "resolver" for a
+// resolver called directly (directResolver in inline.gotpl), or "" for gqlgen's path. gqlgen's path gives
+// every field a field context, calls the field middleware, recovers panics and boxes the value. A struct field
+// of a built-in scalar or an enum has nothing for any of that to do, and its marshaller cannot fail, except a
+// float's on NaN or an infinity; a resolver keeps its field context, its recovery and its errors.
+// These fields pass no field middleware (graphql.FieldInterceptor), which graph.NewHandler refuses to install.
+func (p *inlinePlugin) directField(f *codegen.Field) string {
+	o := f.Object
+	if o.Root || o.Stream || p.concurrentObject(o) || f.IsBatch() || f.HasDirectives() ||
+		len(p.data.AllDirectives.LocationDirectives(string(ast.LocationField))) > 0 {
+		return ""
+	}
+	if !f.IsResolver && (f.GoFieldType != codegen.GoFieldVariable || f.GoReceiverName != "obj" || len(f.Args) > 0 || f.HasHaser || f.IsMap()) {
+		return ""
+	}
+	t := f.TypeReference
+	if t == nil || t.Definition == nil {
+		return ""
+	}
+	if f.IsResolver {
+		// A resolver's result that is an interface may be nil, which gqlgen's path reports; any other is marshalled
+		// as it comes.
+		if types.IsInterface(t.GO) {
+			return ""
+		}
+		return "resolver"
+	}
+	if t.GQL.Elem != nil {
+		return ""
+	}
+	basic, ok := t.GO.Underlying().(*types.Basic)
+	if !ok {
+		return ""
+	}
+	switch t.Definition.Kind {
+	case ast.Enum:
+		if !t.IsMarshaler {
+			return ""
+		}
+	case ast.Scalar:
+		switch t.Definition.Name {
+		case "String", "ID", "Int", "Boolean":
+		case "Float":
+			if basic.Info()&types.IsFloat == 0 {
+				return ""
+			}
+			return "float"
+		default:
+			return ""
+		}
+	default:
+		return ""
+	}
+	if basic.Info()&(types.IsString|types.IsInteger|types.IsBoolean) == 0 {
+		return ""
+	}
+	return "value"
+}
+
 // renderExecutor writes the executor again, from gqlgen's templates with the patches applied, with the
 // options gqlgen renders a single-file executor with.
 func (p *inlinePlugin) renderExecutor() error {
@@ -138,6 +200,7 @@ func (p *inlinePlugin) renderExecutor() error {
 			"concurrentField":  p.concurrentField,
 			"concurrentObject": p.concurrentObject,
 			"concurrentList":   p.concurrentList,
+			"directField":      p.directField,
 		},
 	})
 }

@@ -10,25 +10,37 @@ import (
 
 // A deleted record.
 type Deletion struct {
-	// The deleted record's global ID; its audit trail stays readable.
-	ID  string `json:"id"`
+	// The deleted record's global ID; its audit trail stays readable (`auditTrail(id:)`). Evict it from caches.
+	ID string `json:"id"`
+	// The deleted record's key, which a new record may take.
 	Key string `json:"key"`
 }
 
 // The snapshot of the directory this server answers from.
 type DirectoryInfo struct {
-	// The revision of the database the snapshot was loaded at. It changes on every write.
-	Revision string            `json:"revision"`
-	LoadedAt time.Time         `json:"loadedAt"`
-	Counts   *directory.Counts `json:"counts"`
+	// The revision of the database the snapshot was loaded at, as a decimal string. It changes on every write, so a
+	// client can tell whether what it holds is current.
+	Revision string `json:"revision"`
+	// When this server loaded the snapshot.
+	LoadedAt time.Time `json:"loadedAt"`
+	// How many records of each kind the snapshot holds.
+	Counts *directory.Counts `json:"counts"`
 }
 
 // Writes need a bearer token (an API key or a JWT) in the Authorization header, except `applyForMembership`,
-// which anyone may call. Admins may change every record; editors only records of their regions. An update
-// replaces the whole record and names the `version` it read: if someone changed the record since, the update
-// fails with CONFLICT and changes nothing. Every write is recorded in the audit trail.
+// which anyone may call. Admins may change every record; editors only records all of whose regions are theirs
+// (a record that touches no region, such as a person without affiliations, is open to every editor); outside
+// that, a write is FORBIDDEN. Every write is recorded in the audit trail.
+//
+// The mutations follow one convention (docs/mutations.md): each returns the record it wrote, as queries return it,
+// so a client's cache updates from the answer (a deletion returns the deleted record's `id` and `key`); what a
+// mutation writes is one `input` object; `update*`, `delete*` and `reviewMembershipApplication` name the record
+// they replace or decide on with arguments beside it: its `key` (or `reference`) and the `version` the client
+// read. If someone changed the record since, the mutation fails with CONFLICT and changes nothing. Bad input is
+// BAD_USER_INPUT with the field in `extensions.field`, and changes nothing either.
 type Mutation struct {
 }
 
+// The directory's reads. None needs a token except those that say so.
 type Query struct {
 }

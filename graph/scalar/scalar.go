@@ -35,3 +35,28 @@ func UnmarshalDate(v any) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// The GraphQL names of the roles. The schema named them admin and editor until the enum values followed the
+// convention; those names stay in the schema, deprecated, and are still accepted. The domain's names, which
+// JWT claims and the command line use, do not change.
+var roleNames = map[directory.Role]string{directory.RoleAdmin: "ADMIN", directory.RoleEditor: "EDITOR"}
+
+// MarshalRole writes a role as its enum value, ADMIN or EDITOR.
+func MarshalRole(r directory.Role) graphql.Marshaler {
+	name, ok := roleNames[r]
+	if !ok {
+		return graphql.Null
+	}
+	return graphql.WriterFunc(func(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(name)) })
+}
+
+// UnmarshalRole reads a role: ADMIN or EDITOR, or the deprecated admin or editor.
+func UnmarshalRole(v any) (directory.Role, error) {
+	s, _ := v.(string)
+	for r, name := range roleNames {
+		if s == name || s == string(r) {
+			return r, nil
+		}
+	}
+	return "", &directory.Error{Code: directory.CodeInvalidInput, Message: fmt.Sprintf("%v is not a role; the roles are ADMIN and EDITOR", v)}
+}

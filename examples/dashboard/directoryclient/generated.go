@@ -11,15 +11,16 @@ import (
 // CityMembershipsCity includes the requested fields of the GraphQL type City.
 // The GraphQL type's documentation follows.
 //
-// A local or regional government.
+// A local or regional government: a municipality, a district of one, or a regional government.
 type CityMembershipsCity struct {
 	// A stable, readable key, such as seoul.
 	Key string `json:"key"`
 	// The name in English.
 	Name string `json:"name"`
 	// The name the city's government goes by, such as Seoul Metropolitan Government.
-	Government string                    `json:"government"`
-	Region     CityMembershipsCityRegion `json:"region"`
+	Government string `json:"government"`
+	// The ICLEI region that serves the city's country.
+	Region CityMembershipsCityRegion `json:"region"`
 	// Every membership, the oldest first.
 	Memberships []CityMembershipsCityMembershipsMembership `json:"memberships"`
 	// The programs the city took part in or hosted.
@@ -51,12 +52,15 @@ func (v *CityMembershipsCity) GetPrograms() CityMembershipsCityProgramsProgramCo
 // CityMembershipsCityMembershipsMembership includes the requested fields of the GraphQL type Membership.
 // The GraphQL type's documentation follows.
 //
-// A city's ICLEI membership.
+// A city's ICLEI membership. A city keeps its past memberships; at most one has not ended.
 type CityMembershipsCityMembershipsMembership struct {
+	// The membership's category.
 	Category MembershipCategory `json:"category"`
-	Status   MembershipStatus   `json:"status"`
-	Since    string             `json:"since"`
-	// When an ended membership ended.
+	// Whether the membership is active, suspended or ended.
+	Status MembershipStatus `json:"status"`
+	// When the membership began.
+	Since string `json:"since"`
+	// When an ended membership ended; null while it has not.
 	Until string `json:"until"`
 	// The secretariat that serves the member.
 	Secretariat CityMembershipsCityMembershipsMembershipSecretariat `json:"secretariat"`
@@ -86,6 +90,7 @@ func (v *CityMembershipsCityMembershipsMembership) GetSecretariat() CityMembersh
 //
 // The World Secretariat or a regional secretariat.
 type CityMembershipsCityMembershipsMembershipSecretariat struct {
+	// The secretariat's name, such as ICLEI East Asia Secretariat.
 	Name string `json:"name"`
 }
 
@@ -93,10 +98,14 @@ type CityMembershipsCityMembershipsMembershipSecretariat struct {
 func (v *CityMembershipsCityMembershipsMembershipSecretariat) GetName() string { return v.Name }
 
 // CityMembershipsCityProgramsProgramConnection includes the requested fields of the GraphQL type ProgramConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of programs.
 type CityMembershipsCityProgramsProgramConnection struct {
-	// How many records the whole connection holds.
-	TotalCount int                                                        `json:"totalCount"`
-	Nodes      []CityMembershipsCityProgramsProgramConnectionNodesProgram `json:"nodes"`
+	// How many records the whole list holds, on every page (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+	// The programs on the page, without cursors.
+	Nodes []CityMembershipsCityProgramsProgramConnectionNodesProgram `json:"nodes"`
 }
 
 // GetTotalCount returns CityMembershipsCityProgramsProgramConnection.TotalCount, and is useful for accessing the field via an interface.
@@ -110,13 +119,18 @@ func (v *CityMembershipsCityProgramsProgramConnection) GetNodes() []CityMembersh
 // CityMembershipsCityProgramsProgramConnectionNodesProgram includes the requested fields of the GraphQL type Program.
 // The GraphQL type's documentation follows.
 //
-// A program ICLEI runs with local governments and partners.
+// A program ICLEI runs with local governments and partners: a training, a conference, a project or a campaign.
 type CityMembershipsCityProgramsProgramConnectionNodesProgram struct {
-	Key       string      `json:"key"`
-	Title     string      `json:"title"`
-	Kind      ProgramKind `json:"kind"`
-	StartDate string      `json:"startDate"`
-	EndDate   string      `json:"endDate"`
+	// A stable, readable key, as `programs { nodes { key } }` lists them.
+	Key string `json:"key"`
+	// The program's title.
+	Title string `json:"title"`
+	// What kind of program it is.
+	Kind ProgramKind `json:"kind"`
+	// The first day of the program.
+	StartDate string `json:"startDate"`
+	// The last day of the program.
+	EndDate string `json:"endDate"`
 	// How many delegates took part in all.
 	DelegateCount int `json:"delegateCount"`
 }
@@ -152,8 +166,9 @@ func (v *CityMembershipsCityProgramsProgramConnectionNodesProgram) GetDelegateCo
 //
 // One of ICLEI's nine regions, or the global level of the World Secretariat.
 type CityMembershipsCityRegion struct {
-	// A stable, readable code, such as east-asia or global.
+	// A stable, readable code, such as east-asia or global; filters and `region(code:)` take it.
 	Code string `json:"code"`
+	// The region's name in English, such as East Asia.
 	Name string `json:"name"`
 }
 
@@ -165,17 +180,20 @@ func (v *CityMembershipsCityRegion) GetName() string { return v.Name }
 
 // CityMembershipsResponse is returned by CityMemberships on success.
 type CityMembershipsResponse struct {
-	// The city with the key, such as seoul.
+	// The city with the key, or null when there is none.
 	City CityMembershipsCity `json:"city"`
 }
 
 // GetCity returns CityMembershipsResponse.City, and is useful for accessing the field via an interface.
 func (v *CityMembershipsResponse) GetCity() CityMembershipsCity { return v.City }
 
+// The category of an ICLEI membership.
 type MembershipCategory string
 
 const (
-	MembershipCategoryFull      MembershipCategory = "FULL"
+	// A full member of ICLEI.
+	MembershipCategoryFull MembershipCategory = "FULL"
+	// An associate member of ICLEI.
 	MembershipCategoryAssociate MembershipCategory = "ASSOCIATE"
 )
 
@@ -184,12 +202,16 @@ var AllMembershipCategory = []MembershipCategory{
 	MembershipCategoryAssociate,
 }
 
+// Where a membership stands.
 type MembershipStatus string
 
 const (
-	MembershipStatusActive    MembershipStatus = "ACTIVE"
+	// In force.
+	MembershipStatusActive MembershipStatus = "ACTIVE"
+	// Suspended for now; it may become active again (`changeMembership`).
 	MembershipStatusSuspended MembershipStatus = "SUSPENDED"
-	MembershipStatusEnded     MembershipStatus = "ENDED"
+	// Ended on its `until` date (`endMembership`); it cannot change any more.
+	MembershipStatusEnded MembershipStatus = "ENDED"
 )
 
 var AllMembershipStatus = []MembershipStatus{
@@ -198,13 +220,18 @@ var AllMembershipStatus = []MembershipStatus{
 	MembershipStatusEnded,
 }
 
+// What kind of program it is.
 type ProgramKind string
 
 const (
+	// Training that builds local governments' skills, such as a study tour.
 	ProgramKindCapacityBuilding ProgramKind = "CAPACITY_BUILDING"
-	ProgramKindConference       ProgramKind = "CONFERENCE"
-	ProgramKindProject          ProgramKind = "PROJECT"
-	ProgramKindCampaign         ProgramKind = "CAMPAIGN"
+	// A conference or congress.
+	ProgramKindConference ProgramKind = "CONFERENCE"
+	// A project with partners and a goal.
+	ProgramKindProject ProgramKind = "PROJECT"
+	// A campaign local governments join.
+	ProgramKindCampaign ProgramKind = "CAMPAIGN"
 )
 
 var AllProgramKind = []ProgramKind{
@@ -219,9 +246,11 @@ var AllProgramKind = []ProgramKind{
 //
 // One of ICLEI's nine regions, or the global level of the World Secretariat.
 type RegionCitiesRegion struct {
-	// A stable, readable code, such as east-asia or global.
-	Code   string                                 `json:"code"`
-	Name   string                                 `json:"name"`
+	// A stable, readable code, such as east-asia or global; filters and `region(code:)` take it.
+	Code string `json:"code"`
+	// The region's name in English, such as East Asia.
+	Name string `json:"name"`
+	// The cities in the region's countries.
 	Cities RegionCitiesRegionCitiesCityConnection `json:"cities"`
 }
 
@@ -235,11 +264,16 @@ func (v *RegionCitiesRegion) GetName() string { return v.Name }
 func (v *RegionCitiesRegion) GetCities() RegionCitiesRegionCitiesCityConnection { return v.Cities }
 
 // RegionCitiesRegionCitiesCityConnection includes the requested fields of the GraphQL type CityConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of cities.
 type RegionCitiesRegionCitiesCityConnection struct {
-	// How many records the whole connection holds.
-	TotalCount int                                               `json:"totalCount"`
-	PageInfo   RegionCitiesRegionCitiesCityConnectionPageInfo    `json:"pageInfo"`
-	Nodes      []RegionCitiesRegionCitiesCityConnectionNodesCity `json:"nodes"`
+	// How many records the whole list holds, on every page (counted only when asked for).
+	TotalCount int `json:"totalCount"`
+	// Where the page stands in the list.
+	PageInfo RegionCitiesRegionCitiesCityConnectionPageInfo `json:"pageInfo"`
+	// The cities on the page, without cursors.
+	Nodes []RegionCitiesRegionCitiesCityConnectionNodesCity `json:"nodes"`
 }
 
 // GetTotalCount returns RegionCitiesRegionCitiesCityConnection.TotalCount, and is useful for accessing the field via an interface.
@@ -258,12 +292,13 @@ func (v *RegionCitiesRegionCitiesCityConnection) GetNodes() []RegionCitiesRegion
 // RegionCitiesRegionCitiesCityConnectionNodesCity includes the requested fields of the GraphQL type City.
 // The GraphQL type's documentation follows.
 //
-// A local or regional government.
+// A local or regional government: a municipality, a district of one, or a regional government.
 type RegionCitiesRegionCitiesCityConnectionNodesCity struct {
 	// A stable, readable key, such as seoul.
 	Key string `json:"key"`
 	// The name in English.
-	Name    string                                                 `json:"name"`
+	Name string `json:"name"`
+	// The country the city is in.
 	Country RegionCitiesRegionCitiesCityConnectionNodesCityCountry `json:"country"`
 	// The membership that has not ended, or else the most recent one; null for a city that has never been a member.
 	Membership RegionCitiesRegionCitiesCityConnectionNodesCityMembership `json:"membership"`
@@ -299,7 +334,7 @@ func (v *RegionCitiesRegionCitiesCityConnectionNodesCity) GetMemberships() []Reg
 type RegionCitiesRegionCitiesCityConnectionNodesCityCountry struct {
 	// ISO 3166-1 alpha-2 code, such as KR.
 	Code string `json:"code"`
-	// The country's name in the BCP 47 language `lang` (such as ko, zh-Hans, pt-BR), in English by default.
+	// The country's name in a language, in English by default.
 	Name string `json:"name"`
 }
 
@@ -312,11 +347,14 @@ func (v *RegionCitiesRegionCitiesCityConnectionNodesCityCountry) GetName() strin
 // RegionCitiesRegionCitiesCityConnectionNodesCityMembership includes the requested fields of the GraphQL type Membership.
 // The GraphQL type's documentation follows.
 //
-// A city's ICLEI membership.
+// A city's ICLEI membership. A city keeps its past memberships; at most one has not ended.
 type RegionCitiesRegionCitiesCityConnectionNodesCityMembership struct {
+	// The membership's category.
 	Category MembershipCategory `json:"category"`
-	Status   MembershipStatus   `json:"status"`
-	Since    string             `json:"since"`
+	// Whether the membership is active, suspended or ended.
+	Status MembershipStatus `json:"status"`
+	// When the membership began.
+	Since string `json:"since"`
 	// The secretariat that serves the member.
 	Secretariat RegionCitiesRegionCitiesCityConnectionNodesCityMembershipSecretariat `json:"secretariat"`
 }
@@ -344,7 +382,9 @@ func (v *RegionCitiesRegionCitiesCityConnectionNodesCityMembership) GetSecretari
 //
 // The World Secretariat or a regional secretariat.
 type RegionCitiesRegionCitiesCityConnectionNodesCityMembershipSecretariat struct {
-	Key  string `json:"key"`
+	// A stable, readable key, such as east-asia-secretariat.
+	Key string `json:"key"`
+	// The secretariat's name, such as ICLEI East Asia Secretariat.
 	Name string `json:"name"`
 }
 
@@ -361,12 +401,15 @@ func (v *RegionCitiesRegionCitiesCityConnectionNodesCityMembershipSecretariat) G
 // RegionCitiesRegionCitiesCityConnectionNodesCityMembershipsMembership includes the requested fields of the GraphQL type Membership.
 // The GraphQL type's documentation follows.
 //
-// A city's ICLEI membership.
+// A city's ICLEI membership. A city keeps its past memberships; at most one has not ended.
 type RegionCitiesRegionCitiesCityConnectionNodesCityMembershipsMembership struct {
+	// The membership's category.
 	Category MembershipCategory `json:"category"`
-	Status   MembershipStatus   `json:"status"`
-	Since    string             `json:"since"`
-	// When an ended membership ended.
+	// Whether the membership is active, suspended or ended.
+	Status MembershipStatus `json:"status"`
+	// When the membership began.
+	Since string `json:"since"`
+	// When an ended membership ended; null while it has not.
 	Until string `json:"until"`
 }
 
@@ -393,10 +436,14 @@ func (v *RegionCitiesRegionCitiesCityConnectionNodesCityMembershipsMembership) G
 // RegionCitiesRegionCitiesCityConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
 // The GraphQL type's documentation follows.
 //
-// Where a page stands in its connection (Relay cursor connections).
+// Where a page stands in its connection (Relay cursor connections). Cursors name a position in the ordering, not
+// an index, so they stay valid when the directory changes; they are valid only for the list and ordering that
+// issued them.
 type RegionCitiesRegionCitiesCityConnectionPageInfo struct {
-	HasNextPage bool   `json:"hasNextPage"`
-	EndCursor   string `json:"endCursor"`
+	// Whether records follow the page: ask for them with `first` and `after: endCursor`.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the page's last record; null for an empty page. Pass it as `after` for the next page.
+	EndCursor string `json:"endCursor"`
 }
 
 // GetHasNextPage returns RegionCitiesRegionCitiesCityConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
@@ -407,7 +454,7 @@ func (v *RegionCitiesRegionCitiesCityConnectionPageInfo) GetEndCursor() string {
 
 // RegionCitiesResponse is returned by RegionCities on success.
 type RegionCitiesResponse struct {
-	// The region with the code, such as east-asia.
+	// The region with the code, or null when there is none.
 	Region RegionCitiesRegion `json:"region"`
 }
 
