@@ -178,7 +178,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		readModel:    rm,
 		database:     db.store,
 		writer:       d.writer,
-		auditor:      directory.NewAuditor(db.store),
+		auditor:      directory.NewAuditor(rm, db.store),
 		auth:         auth.New(rm, jwtConfig(cfg)),
 		applications: newApplicationThrottle(cfg),
 		// The server's own registry: nothing is registered globally, and each server (each test's) has its own.

@@ -14,7 +14,7 @@ import (
 )
 
 // entryBatch is how many records seeding, loading or adopting puts in one entry of the change log.
-const entryBatch = 500
+const entryBatch = 100
 
 // migrationActor names the entries that adopt records stored before the directory kept a change log.
 const migrationActor = "migration"

@@ -154,16 +154,18 @@ func (w *Writer) SubmitApplication(ctx context.Context, in ApplicationInput) (*A
 	return snap.applications.Get(a.Reference), nil
 }
 
-// Auditor answers the audit trail, for admins.
+// Auditor answers the audit trail, for admins, from the read model's index of which entries changed which
+// record.
 type Auditor struct {
+	rm  *ReadModel
 	log AuditLog
 }
 
 // AuditLog reads the change log as the audit trail.
 type AuditLog interface {
-	// AuditEntries returns the changes of the record, newest first, with the record before and after as the store
-	// keeps it.
-	AuditEntries(ctx context.Context, kind, key string) ([]AuditEntry, error)
+	// AuditEntries returns the record's changes in the entries at the revisions, in that order, with the record
+	// before and after as the store keeps it.
+	AuditEntries(ctx context.Context, kind, key string, revisions []int64) ([]AuditEntry, error)
 }
 
 // AuditEntry is one write of a record as the audit trail shows it.
@@ -181,7 +183,7 @@ type AuditEntry struct {
 }
 
 // NewAuditor returns the audit trail over the log.
-func NewAuditor(log AuditLog) *Auditor { return &Auditor{log: log} }
+func NewAuditor(rm *ReadModel, log AuditLog) *Auditor { return &Auditor{rm: rm, log: log} }
 
 // ApplicationByReference returns the application with the reference, or nil, for the applicant to follow it.
 func (s *Snapshot) ApplicationByReference(reference string) (*Application, error) {
@@ -251,7 +253,13 @@ func (s *Auditor) AuditTrail(ctx context.Context, p *Principal, id string) ([]*A
 		// A membership is written as part of its city.
 		kind, key = KindCity, strings.Split(key, "/")[0]
 	}
-	entries, err := s.log.AuditEntries(ctx, kind, key)
+	snap := s.rm.Snapshot()
+	if snap == nil {
+		return nil, Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
+	}
+	revisions := slices.Clone(snap.History(kind, key))
+	slices.Reverse(revisions)
+	entries, err := s.log.AuditEntries(ctx, kind, key, revisions)
 	if err != nil {
 		return nil, Unavailable(err)
 	}

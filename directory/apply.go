@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tidwall/btree"
+
 	"github.com/iclei/directory/internal/index"
 )
 
@@ -39,7 +41,7 @@ func (s *Snapshot) Apply(e *Entry, now time.Time) (*Snapshot, error) {
 		applications  *index.Editor[Application]
 		apiKeys       *index.Editor[APIKey]
 	)
-	search := s.search.Copy()
+	search, history := s.search.Copy(), s.history.Copy()
 	for _, c := range e.Changes {
 		switch c.Kind {
 		case KindOffice:
@@ -70,6 +72,7 @@ func (s *Snapshot) Apply(e *Entry, now time.Time) (*Snapshot, error) {
 				search.Delete(&searchEntry{kind: c.Kind, key: c.Key})
 			}
 		}
+		addHistory(history, c.Kind, c.Key, e.Revision)
 	}
 	n.offices = done(offices, s.offices)
 	n.cities = done(cities, s.cities)
@@ -78,7 +81,7 @@ func (s *Snapshot) Apply(e *Entry, now time.Time) (*Snapshot, error) {
 	n.people = done(people, s.people)
 	n.applications = done(applications, s.applications)
 	n.apiKeys = done(apiKeys, s.apiKeys)
-	n.search = search
+	n.search, n.history = search, history
 	return &n, nil
 }
 
@@ -100,6 +103,22 @@ func done[T any](ed *index.Editor[T], t *index.Table[T]) *index.Table[T] {
 		return t
 	}
 	return ed.Table()
+}
+
+// addHistory records that the revision changed the record. Applying an entry again (after loading records that
+// already hold it) records it once.
+func addHistory(history *btree.BTreeG[*RecordHistory], kind, key string, revision int64) {
+	h := &RecordHistory{Kind: kind, Key: key}
+	if old, ok := history.Get(h); ok {
+		if slices.Contains(old.Revisions, revision) {
+			return
+		}
+		h.Revisions = append(slices.Clip(old.Revisions), revision)
+		slices.Sort(h.Revisions)
+	} else {
+		h.Revisions = []int64{revision}
+	}
+	history.Set(h)
 }
 
 // checkChange checks that a change's records are of its kind and carry its key, so that a damaged entry stops
@@ -169,6 +188,18 @@ func (d *Data) applyEntry(e *Entry) {
 			d.APIKeys = setRecord(d.APIKeys, c, func(x *APIKey) string { return x.Name })
 		}
 	}
+	h := btree.NewBTreeGOptions(historyLess, btree.Options{NoLocks: true})
+	for i := range d.History {
+		h.Set(&d.History[i])
+	}
+	for _, c := range e.Changes {
+		addHistory(h, c.Kind, c.Key, e.Revision)
+	}
+	d.History = d.History[:0]
+	h.Scan(func(x *RecordHistory) bool {
+		d.History = append(d.History, *x)
+		return true
+	})
 	d.Revision = e.Revision
 }
 

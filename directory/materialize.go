@@ -11,9 +11,10 @@ import (
 type Materializer interface {
 	// Materialized returns the revision up to which the record collections hold the log.
 	Materialized(ctx context.Context) (int64, error)
-	// Materialize writes an entry's records into the record collections. It is idempotent: writing an entry
-	// again, or an older entry after a newer one of the same record, leaves the newer record in place.
-	Materialize(ctx context.Context, e *Entry) error
+	// Materialize writes an entry's records into the record collections, with each record's history up to the
+	// entry as the snapshot, which holds the entry, knows it. It is idempotent: writing an entry again, or an
+	// older entry after a newer one of the same record, leaves the newer record in place.
+	Materialize(ctx context.Context, e *Entry, s *Snapshot) error
 	// SetMaterialized records that the record collections hold the log up to the revision; it never moves the
 	// mark back.
 	SetMaterialized(ctx context.Context, revision int64) error
@@ -57,7 +58,7 @@ func (m *ReadModel) Materialize(ctx context.Context, mat Materializer, retry tim
 				err = fmt.Errorf("the change log has no entry %d", done+1)
 			}
 			if err == nil {
-				err = mat.Materialize(ctx, e)
+				err = mat.Materialize(ctx, e, m.Snapshot())
 			}
 			if err != nil {
 				err = fmt.Errorf("materialize revision %d: %w", done+1, err)

@@ -84,10 +84,10 @@ func decodeEntry(b []byte) (*Entry, error) {
 	return &e, nil
 }
 
-// AuditEntries returns the record's changes, newest first, its records as JSON.
-func (l *MemoryLog) AuditEntries(ctx context.Context, kind, key string) ([]AuditEntry, error) {
+// AuditEntries returns the record's changes at the revisions, its records as JSON.
+func (l *MemoryLog) AuditEntries(ctx context.Context, kind, key string, revisions []int64) ([]AuditEntry, error) {
 	var out []AuditEntry
-	for rev := int64(l.Len()); rev > 0; rev-- {
+	for _, rev := range revisions {
 		e, err := l.Entry(ctx, rev)
 		if err != nil || e == nil {
 			return nil, fmt.Errorf("read entry %d: %w", rev, err)

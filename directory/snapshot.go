@@ -26,6 +26,14 @@ type Data struct {
 	// is part of the public directory.
 	Applications []Application
 	APIKeys      []APIKey
+	// History lists, per record, the revisions of the change log that changed it: the audit trail's index.
+	History []RecordHistory
+}
+
+// RecordHistory is the revisions of the change log that changed one record, oldest first.
+type RecordHistory struct {
+	Kind, Key string
+	Revisions []int64
 }
 
 // Snapshot is an immutable, indexed view of the directory at one revision of the change log. All public reads
@@ -47,6 +55,7 @@ type Snapshot struct {
 	applications  *index.Table[Application]
 	apiKeys       *index.Table[APIKey]
 	search        *btree.BTreeG[*searchEntry]
+	history       *btree.BTreeG[*RecordHistory]
 	memberships   int
 }
 
@@ -319,6 +328,10 @@ func NewSnapshot(data Data, loadedAt time.Time) *Snapshot {
 		s.memberships += len(c.Memberships)
 	}
 	s.search = newSearchIndex(s)
+	s.history = btree.NewBTreeGOptions(historyLess, btree.Options{NoLocks: true})
+	for i := range data.History {
+		s.history.Set(&data.History[i])
+	}
 	return s
 }
 
@@ -339,6 +352,21 @@ func (s *Snapshot) setRegions(regions []Region) {
 	}
 }
 
+func historyLess(a, b *RecordHistory) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	return a.Key < b.Key
+}
+
+// History returns the revisions of the change log that changed the record, oldest first.
+func (s *Snapshot) History(kind, key string) []int64 {
+	if h, ok := s.history.Get(&RecordHistory{Kind: kind, Key: key}); ok {
+		return h.Revisions
+	}
+	return nil
+}
+
 // Data returns the snapshot's records, for a checkpoint. The records are the snapshot's own: do not change them.
 func (s *Snapshot) Data() Data {
 	d := Data{Revision: s.Revision, Regions: slices.Clone(s.regions)}
@@ -350,6 +378,11 @@ func (s *Snapshot) Data() Data {
 	d.People = values(s.people)
 	d.Applications = values(s.applications)
 	d.APIKeys = values(s.apiKeys)
+	d.History = make([]RecordHistory, 0, s.history.Len())
+	s.history.Scan(func(h *RecordHistory) bool {
+		d.History = append(d.History, *h)
+		return true
+	})
 	return d
 }
 

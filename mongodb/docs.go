@@ -18,6 +18,9 @@ type Stamp struct {
 	UpdatedBy string    `bson:"updatedBy"`
 	// Rev is the revision of the change log entry that wrote the document.
 	Rev int64 `bson:"rev"`
+	// Revisions are the revisions of the change log that changed the record, up to Rev: the audit trail's
+	// index, which a server starting from these collections takes over.
+	Revisions []int64 `bson:"revisions,omitempty"`
 	// LegacySeedHash is where documents written before the change log kept their seed hash.
 	LegacySeedHash string `bson:"seedHash,omitempty"`
 }

@@ -16,18 +16,17 @@ import (
 )
 
 // entryDoc is an entry of the change log: the collection's _id is the revision, so that two writers of one
-// revision collide on the primary key, which MongoDB and FerretDB both enforce.
+// revision collide on the primary key, which MongoDB and FerretDB both enforce. The _id is the revision as a
+// string of 16 digits (revisionID), because FerretDB's SQLite backend finds only string and ObjectID _ids by its
+// index and scans the whole collection for any other; Revision holds the number for people and tools.
 type entryDoc struct {
-	Revision int64       `bson:"_id"`
+	ID       string      `bson:"_id"`
+	Revision int64       `bson:"revision"`
 	At       time.Time   `bson:"at"`
 	Actor    string      `bson:"actor"`
 	Reason   string      `bson:"reason,omitempty"`
 	WriteID  string      `bson:"writeId"`
 	Changes  []changeDoc `bson:"changes"`
-	// Records names the records the entry changes, as "Kind:key", so that the audit trail finds a record's
-	// entries with an equality on one field (FerretDB matches array elements by equality, not by a path into
-	// an array of documents).
-	Records []string `bson:"records"`
 }
 
 // changeDoc is one record's change: the record documents before and after, as the record collections hold them.
@@ -90,7 +89,7 @@ var kinds = map[string]kindInfo{
 // encodeEntry returns an entry as the log stores it. Each record document carries the entry's stamp, so that
 // the record collections say which entry wrote each document.
 func encodeEntry(e *directory.Entry) (*entryDoc, error) {
-	d := &entryDoc{Revision: e.Revision, At: e.At.UTC(), Actor: e.Actor, Reason: e.Reason, WriteID: e.WriteID,
+	d := &entryDoc{ID: revisionID(e.Revision), Revision: e.Revision, At: e.At.UTC(), Actor: e.Actor, Reason: e.Reason, WriteID: e.WriteID,
 		Changes: make([]changeDoc, len(e.Changes))}
 	for i, c := range e.Changes {
 		k, ok := kinds[c.Kind]
@@ -113,7 +112,6 @@ func encodeEntry(e *directory.Entry) (*entryDoc, error) {
 			}
 		}
 		d.Changes[i] = cd
-		d.Records = append(d.Records, recordName(c.Kind, c.Key))
 	}
 	return d, nil
 }
@@ -143,7 +141,8 @@ func (d *entryDoc) toDomain() (*directory.Entry, error) {
 	return e, nil
 }
 
-func recordName(kind, key string) string { return kind + ":" + key }
+// revisionID is the _id of the log's entry at a revision: 16 digits, so that the _ids sort as the revisions do.
+func revisionID(revision int64) string { return fmt.Sprintf("%016d", revision) }
 
 // Append stores the entry at its revision. The insert is the write: it fails on a revision another entry holds.
 func (s *Store) Append(ctx context.Context, e *directory.Entry) (*directory.Entry, error) {
@@ -175,7 +174,7 @@ func (s *Store) Append(ctx context.Context, e *directory.Entry) (*directory.Entr
 // Entry returns the entry at the revision, or nil when there is none yet.
 func (s *Store) Entry(ctx context.Context, revision int64) (*directory.Entry, error) {
 	var d entryDoc
-	err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: revision}}).Decode(&d)
+	err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: revisionID(revision)}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
@@ -185,20 +184,15 @@ func (s *Store) Entry(ctx context.Context, revision int64) (*directory.Entry, er
 	return d.toDomain()
 }
 
-// AuditEntries returns the changes of a record, newest first, with its documents as relaxed Extended JSON.
-func (s *Store) AuditEntries(ctx context.Context, kind, key string) ([]directory.AuditEntry, error) {
-	cur, err := s.db.Collection(colChanges).Find(ctx,
-		bson.D{{Key: "records", Value: recordName(kind, key)}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
-	if err != nil {
-		return nil, fmt.Errorf("read the audit trail: %w", err)
-	}
-	defer cur.Close(ctx)
+// AuditEntries returns the record's changes in the entries at the revisions, in that order, with its documents
+// as relaxed Extended JSON. Each entry is read by _id.
+func (s *Store) AuditEntries(ctx context.Context, kind, key string, revisions []int64) ([]directory.AuditEntry, error) {
 	var out []directory.AuditEntry
-	for cur.Next(ctx) {
+	for _, rev := range revisions {
 		var d entryDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, fmt.Errorf("decode entry: %w", err)
+		err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: revisionID(rev)}}).Decode(&d)
+		if err != nil {
+			return nil, fmt.Errorf("read entry %d of the audit trail: %w", rev, err)
 		}
 		for _, c := range d.Changes {
 			if c.Kind != kind || c.Key != key {
@@ -220,9 +214,6 @@ func (s *Store) AuditEntries(ctx context.Context, kind, key string) ([]directory
 			out = append(out, a)
 		}
 	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("read the audit trail: %w", err)
-	}
 	return out, nil
 }
 
@@ -243,6 +234,7 @@ func plainJSON(doc bson.Raw) (map[string]any, error) {
 	delete(m, "rev")
 	delete(m, "updatedAt")
 	delete(m, "updatedBy")
+	delete(m, "revisions")
 	return m, nil
 }
 
@@ -250,7 +242,7 @@ func plainJSON(doc bson.Raw) (map[string]any, error) {
 // finds the last by _id lookups alone: doubling, then halving, a few dozen at most.
 func (s *Store) Head(ctx context.Context) (int64, error) {
 	exists := func(rev int64) (bool, error) {
-		err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: rev}},
+		err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: revisionID(rev)}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return false, nil

@@ -86,19 +86,12 @@ func (s *Store) Ping(ctx context.Context) error { return s.client.Ping(ctx, nil)
 // DropDatabase removes the store's database; tests use it to clean up.
 func (s *Store) DropDatabase(ctx context.Context) error { return s.db.Drop(ctx) }
 
-// EnsureIndexes creates the indexes the store's queries need. Every lookup of the change log and of a record is
-// an _id equality; the index here serves the audit trail's search of the log by record (on MongoDB; FerretDB
-// scans).
+// EnsureIndexes prepares the collections. Every lookup of the change log and of a record is an _id equality,
+// which needs no index of its own.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	// Before the change log, API key names were unique by index; a name whose key was revoked may now be minted
 	// again, with a new hash.
 	_ = s.db.Collection(colAPIKeys).Indexes().DropOne(ctx, "name_1")
-	_, err := s.db.Collection(colChanges).Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys: bson.D{{Key: "records", Value: 1}},
-	})
-	if err != nil {
-		return fmt.Errorf("create indexes on %s: %w", colChanges, err)
-	}
 	return nil
 }
 
@@ -136,52 +129,75 @@ func (s *Store) SetMaterialized(ctx context.Context, revision int64) error {
 
 // Materialize writes an entry's records into the record collections. A document is replaced only by the change
 // of a later entry (its rev is lower, or it has none, as documents written before the change log do), so
-// materializing an entry twice, or an older entry after a newer one, leaves the newer document in place.
-func (s *Store) Materialize(ctx context.Context, e *directory.Entry) error {
+// materializing an entry twice, or an older entry after a newer one, leaves the newer document in place. A
+// delete leaves a tombstone, {_id, rev, deleted: true}, so that an older entry written late cannot bring the
+// record back; readers of the collections skip documents with deleted: true.
+//
+// Every read and write here names a document by _id alone: FerretDB looks those up by index and scans the whole
+// collection for any other filter. Checking rev is therefore a read and then a write, not one conditional write,
+// and two servers materializing successive entries of one record at the same instant could leave the older one;
+// each server materializes every entry in order, so the newer one is written again by the server that wrote the
+// older one late.
+func (s *Store) Materialize(ctx context.Context, e *directory.Entry, snap *directory.Snapshot) error {
 	doc, err := encodeEntry(e)
 	if err != nil {
 		return err
 	}
-	byCollection := map[string][]mongo.WriteModel{}
 	for i, c := range e.Changes {
 		k := kinds[c.Kind]
-		older := bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "rev", Value: bson.D{{Key: "$lt", Value: e.Revision}}}},
-			bson.D{{Key: "rev", Value: bson.D{{Key: "$exists", Value: false}}}},
-		}}}
-		var m mongo.WriteModel
+		col := s.db.Collection(k.collection)
+		var id string
 		if c.After != nil {
-			filter := append(bson.D{{Key: "_id", Value: k.id(c.After)}}, older...)
-			m = mongo.NewReplaceOneModel().SetFilter(filter).SetReplacement(doc.Changes[i].After).SetUpsert(true)
+			id = k.id(c.After)
 		} else {
-			filter := append(bson.D{{Key: "_id", Value: k.id(c.Before)}}, older...)
-			m = mongo.NewDeleteOneModel().SetFilter(filter)
+			id = k.id(c.Before)
 		}
-		byCollection[k.collection] = append(byCollection[k.collection], m)
-	}
-	for col, models := range byCollection {
-		_, err := s.db.Collection(col).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-		if err != nil && !onlyDuplicateKeys(err) {
-			return fmt.Errorf("materialize entry %d into %s: %w", e.Revision, col, err)
+		var current struct {
+			Rev int64 `bson:"rev"`
+		}
+		err := col.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "rev", Value: 1}})).Decode(&current)
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+		case err != nil:
+			return fmt.Errorf("materialize entry %d: read %s %s: %w", e.Revision, k.collection, id, err)
+		case current.Rev >= e.Revision:
+			continue
+		}
+		var history []int64
+		for _, rev := range snap.History(c.Kind, c.Key) {
+			if rev <= e.Revision {
+				history = append(history, rev)
+			}
+		}
+		var replacement any
+		if c.After != nil {
+			var d bson.D
+			if err := bson.Unmarshal(doc.Changes[i].After, &d); err != nil {
+				return fmt.Errorf("materialize entry %d: %w", e.Revision, err)
+			}
+			replacement = append(d, bson.E{Key: "revisions", Value: history})
+		} else {
+			replacement = tombstone{ID: id, Rev: e.Revision, Deleted: true, UpdatedAt: e.At.UTC(), UpdatedBy: e.Actor, Revisions: history}
+		}
+		if _, err := col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, replacement, options.Replace().SetUpsert(true)); err != nil {
+			return fmt.Errorf("materialize entry %d into %s: %w", e.Revision, k.collection, err)
 		}
 	}
 	return nil
 }
 
-// onlyDuplicateKeys reports whether a bulk write failed only where an upsert met a newer document (its filter
-// did not match, so the upsert tried to insert an _id that exists).
-func onlyDuplicateKeys(err error) bool {
-	var bwe mongo.BulkWriteException
-	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
-		return false
-	}
-	for _, we := range bwe.WriteErrors {
-		if we.Code != 11000 {
-			return false
-		}
-	}
-	return true
+// tombstone is what a deleted record leaves in its collection.
+type tombstone struct {
+	ID        string    `bson:"_id"`
+	Rev       int64     `bson:"rev"`
+	Deleted   bool      `bson:"deleted"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+	UpdatedBy string    `bson:"updatedBy"`
+	Revisions []int64   `bson:"revisions,omitempty"`
 }
+
+// live selects the documents of records that exist: not the tombstones of deleted ones.
+var live = bson.D{{Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}}
 
 // LoadMaterialized reads the record collections and the revision up to which they hold the change log. They may
 // hold later entries too: following the log from that revision applies those again, which changes nothing.
@@ -191,31 +207,31 @@ func (s *Store) LoadMaterialized(ctx context.Context) (*directory.Data, error) {
 		return nil, err
 	}
 	d := &directory.Data{Revision: rev}
-	if d.Regions, err = loadAll(ctx, s.db.Collection(colRegions), (*regionDoc).toDomain); err != nil {
+	if d.Regions, err = loadAll(ctx, s, directory.KindRegion, (*regionDoc).toDomain, func(x *directory.Region) string { return x.Code }, &d.History); err != nil {
 		return nil, err
 	}
-	if d.Secretariats, err = loadAll(ctx, s.db.Collection(colSecretariats), (*secretariatDoc).toDomain); err != nil {
+	if d.Secretariats, err = loadAll(ctx, s, directory.KindSecretariat, (*secretariatDoc).toDomain, func(x *directory.Secretariat) string { return x.Key }, &d.History); err != nil {
 		return nil, err
 	}
-	if d.Offices, err = loadAll(ctx, s.db.Collection(colOffices), (*officeDoc).toDomain); err != nil {
+	if d.Offices, err = loadAll(ctx, s, directory.KindOffice, (*officeDoc).toDomain, func(x *directory.Office) string { return x.Key }, &d.History); err != nil {
 		return nil, err
 	}
-	if d.Cities, err = loadAll(ctx, s.db.Collection(colCities), (*cityDoc).toDomain); err != nil {
+	if d.Cities, err = loadAll(ctx, s, directory.KindCity, (*cityDoc).toDomain, func(x *directory.City) string { return x.Key }, &d.History); err != nil {
 		return nil, err
 	}
-	if d.Programs, err = loadAll(ctx, s.db.Collection(colPrograms), (*programDoc).toDomain); err != nil {
+	if d.Programs, err = loadAll(ctx, s, directory.KindProgram, (*programDoc).toDomain, func(x *directory.Program) string { return x.Key }, &d.History); err != nil {
 		return nil, err
 	}
-	if d.Organizations, err = loadAll(ctx, s.db.Collection(colOrganizations), (*organizationDoc).toDomain); err != nil {
+	if d.Organizations, err = loadAll(ctx, s, directory.KindOrganization, (*organizationDoc).toDomain, func(x *directory.Organization) string { return x.Key }, &d.History); err != nil {
 		return nil, err
 	}
-	if d.People, err = loadAll(ctx, s.db.Collection(colPeople), (*personDoc).toDomain); err != nil {
+	if d.People, err = loadAll(ctx, s, directory.KindPerson, (*personDoc).toDomain, func(x *directory.Person) string { return x.Key }, &d.History); err != nil {
 		return nil, err
 	}
-	if d.Applications, err = loadAll(ctx, s.db.Collection(colApplications), (*applicationDoc).toDomain); err != nil {
+	if d.Applications, err = loadAll(ctx, s, directory.KindApplication, (*applicationDoc).toDomain, func(x *directory.Application) string { return x.Reference }, &d.History); err != nil {
 		return nil, err
 	}
-	keys, err := loadAll(ctx, s.db.Collection(colAPIKeys), (*apiKeyDoc).toDomain)
+	keys, err := loadAll(ctx, s, directory.KindAPIKey, (*apiKeyDoc).toDomain, func(x *directory.APIKey) string { return x.Name }, &d.History)
 	if err != nil {
 		return nil, err
 	}
@@ -240,8 +256,10 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return e == nil, err
 }
 
-func loadAll[D any, T any](ctx context.Context, c *mongo.Collection, toDomain func(*D) T) ([]T, error) {
-	cur, err := c.Find(ctx, bson.D{})
+// loadAll reads the live documents of a kind's collection, and adds the history each carries to history.
+func loadAll[D any, T any](ctx context.Context, s *Store, kind string, toDomain func(*D) T, key func(*T) string, history *[]directory.RecordHistory) ([]T, error) {
+	c := s.db.Collection(kinds[kind].collection)
+	cur, err := c.Find(ctx, live)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", c.Name(), err)
 	}
@@ -252,7 +270,11 @@ func loadAll[D any, T any](ctx context.Context, c *mongo.Collection, toDomain fu
 		if err := cur.Decode(&d); err != nil {
 			return nil, fmt.Errorf("decode %s %v: %w", c.Name(), cur.Current.Lookup("_id"), err)
 		}
-		out = append(out, toDomain(&d))
+		x := toDomain(&d)
+		if st, ok := any(&d).(stamped); ok && len(st.stampRef().Revisions) > 0 {
+			*history = append(*history, directory.RecordHistory{Kind: kind, Key: key(&x), Revisions: st.stampRef().Revisions})
+		}
+		out = append(out, x)
 	}
 	if err := cur.Err(); err != nil {
 		return nil, fmt.Errorf("load %s: %w", c.Name(), err)
