@@ -142,10 +142,9 @@ func wantError(t *testing.T, r *gqlResponse, code, field string) {
 // directoryState is everything a write could change: the stored data and revision, the stored applications,
 // and the directory as the API serves it.
 type directoryState struct {
-	Revision     int64
-	Data         *directory.Data
-	Applications []*directory.Application
-	API          string
+	Revision int64
+	Data     *directory.Data
+	API      string
 }
 
 // stateQuery reads, through the API, the parts of every record a write changes.
@@ -159,20 +158,14 @@ const stateQuery = `{
   people(first: 100) { nodes { key version name } }
 }`
 
-// readState reads the directory's state behind the API's back and through it.
+// readState reads the directory's state behind the API's back and through it. Every write is an entry of the
+// change log, so a head that did not move shows that nothing was written; the API's answer shows what the server
+// serves.
 func readState(t *testing.T, s *testServer, st storeView) directoryState {
 	t.Helper()
-	ctx := context.Background()
 	var state directoryState
 	var err error
-	if state.Revision, err = st.Revision(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if state.Data, err = st.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sortData(state.Data)
-	if state.Applications, err = st.Applications(ctx); err != nil {
+	if state.Revision, err = st.Revision(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	r := gql(t, s, request{Query: stateQuery})
@@ -180,6 +173,18 @@ func readState(t *testing.T, s *testServer, st storeView) directoryState {
 		t.Fatalf("read state: %s", r.Errors[0].Message)
 	}
 	state.API = string(r.Data)
+	return state
+}
+
+// readStoredState is readState with the whole directory as a server starting now would load it.
+func readStoredState(t *testing.T, s *testServer, st storeView) directoryState {
+	t.Helper()
+	state := readState(t, s, st)
+	var err error
+	if state.Data, err = st.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sortData(state.Data)
 	return state
 }
 
@@ -199,13 +204,7 @@ func checkUnchanged(t *testing.T, s *testServer, st storeView, before directoryS
 	t.Helper()
 	after := readState(t, s, st)
 	if after.Revision != before.Revision {
-		t.Errorf("revision moved from %d to %d", before.Revision, after.Revision)
-	}
-	if !reflect.DeepEqual(after.Data, before.Data) {
-		t.Errorf("stored data changed:\n%s", diffJSON(before.Data, after.Data))
-	}
-	if !reflect.DeepEqual(after.Applications, before.Applications) {
-		t.Errorf("stored applications changed:\n%s", diffJSON(before.Applications, after.Applications))
+		t.Errorf("the change log moved from revision %d to %d", before.Revision, after.Revision)
 	}
 	if after.API != before.API {
 		t.Errorf("the API serves other data:\nbefore: %s\nafter:  %s", before.API, after.API)
@@ -1759,17 +1758,18 @@ func TestApplicationFromSubmissionToMembership(t *testing.T) {
 		var a struct{ ApplyForMembership receipt }
 		mustGQL(t, s, "", applyQ, input(edit(applicationInput(), "name", "Nowhere Town")), &a)
 		ref := a.ApplyForMembership.Reference
-		before := readState(t, s, st)
+		before := readStoredState(t, s, st)
 		var r struct{ ReviewMembershipApplication reviewed }
 		mustGQL(t, s, sea, reviewQ, review(ref, 1, "REJECT", "note", "Please apply through your national association."), &r)
 		if g := r.ReviewMembershipApplication; g.Status != "REJECTED" || g.City != nil || g.Membership != nil || g.Version != 2 {
 			t.Errorf("review = %+v", g)
 		}
-		after := readState(t, s, st)
+		after := readStoredState(t, s, st)
 		if after.Revision != before.Revision+1 {
 			t.Errorf("the rejection moved the revision from %d to %d, want one entry", before.Revision, after.Revision)
 		}
 		before.Data.Applications, after.Data.Applications = nil, nil
+		before.Data.History, after.Data.History = nil, nil
 		before.Data.Revision, after.Data.Revision = 0, 0
 		revision := regexp.MustCompile(`"revision":"\d+"`)
 		before.API, after.API = revision.ReplaceAllString(before.API, ""), revision.ReplaceAllString(after.API, "")
