@@ -15063,6 +15063,7 @@ func (o *inlineObject) MarshalGQL(w io.Writer) {
 // type, asked of the resolver root once rather than for every field.
 type inlineState struct {
 	args                          map[*ast.Field]map[string]any
+	fields                        map[inlineSelection][]graphql.CollectedField
 	resolverActivity              ActivityResolver
 	resolverAddress               AddressResolver
 	resolverAffiliation           AffiliationResolver
@@ -15084,6 +15085,32 @@ type inlineState struct {
 	resolverSecretariat           SecretariatResolver
 	resolverSiteVisit             SiteVisitResolver
 	resolverViewer                ViewerResolver
+}
+
+// inlineSelection names a selection set of the document and the types an object of it satisfies: the
+// implementors slices are package variables, and the selection sets belong to the operation's document.
+type inlineSelection struct {
+	first     *ast.Selection
+	n         int
+	satisfies *string
+}
+
+// inlineCollectFields returns the fields of the selection set an object of the types collects: collected by
+// gqlgen the first time, then from the operation's own map, keyed without hashing.
+func (ec *executionContext) inlineCollectFields(sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
+	if len(sel) == 0 || len(satisfies) == 0 {
+		return graphql.CollectFields(ec.OperationContext, sel, satisfies)
+	}
+	k := inlineSelection{&sel[0], len(sel), &satisfies[0]}
+	if fields, ok := ec.inline.fields[k]; ok {
+		return fields
+	}
+	fields := graphql.CollectFields(ec.OperationContext, sel, satisfies)
+	if ec.inline.fields == nil {
+		ec.inline.fields = map[inlineSelection][]graphql.CollectedField{}
+	}
+	ec.inline.fields[k] = fields
+	return fields
 }
 
 // inlineArgs returns the field's arguments, coerced by parse the first time the operation asks. An error is
@@ -17604,7 +17631,7 @@ func (ec *executionContext) _SearchNode(ctx context.Context, sel ast.SelectionSe
 var activityImplementors = []string{"Activity"}
 
 func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet, obj *directory.Activity) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, activityImplementors)
+	fields := ec.inlineCollectFields(sel, activityImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17651,7 +17678,7 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 var addressImplementors = []string{"Address"}
 
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *directory.Address) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
+	fields := ec.inlineCollectFields(sel, addressImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17703,7 +17730,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 var affiliationImplementors = []string{"Affiliation"}
 
 func (ec *executionContext) _Affiliation(ctx context.Context, sel ast.SelectionSet, obj *directory.Affiliation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, affiliationImplementors)
+	fields := ec.inlineCollectFields(sel, affiliationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17735,7 +17762,7 @@ func (ec *executionContext) _Affiliation(ctx context.Context, sel ast.SelectionS
 var applicationReceiptImplementors = []string{"ApplicationReceipt"}
 
 func (ec *executionContext) _ApplicationReceipt(ctx context.Context, sel ast.SelectionSet, obj *directory.Application) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, applicationReceiptImplementors)
+	fields := ec.inlineCollectFields(sel, applicationReceiptImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17797,7 +17824,7 @@ func (ec *executionContext) _ApplicationReceipt(ctx context.Context, sel ast.Sel
 var auditEntryImplementors = []string{"AuditEntry"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *directory.AuditEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+	fields := ec.inlineCollectFields(sel, auditEntryImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17864,7 +17891,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 var cityImplementors = []string{"City", "Node", "Institution", "SearchNode"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *directory.City) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cityImplementors)
+	fields := ec.inlineCollectFields(sel, cityImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17986,7 +18013,7 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 var cityConnectionImplementors = []string{"CityConnection"}
 
 func (ec *executionContext) _CityConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.City]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cityConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, cityConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18028,7 +18055,7 @@ func (ec *executionContext) _CityConnection(ctx context.Context, sel ast.Selecti
 var cityEdgeImplementors = []string{"CityEdge"}
 
 func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.City]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cityEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, cityEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18060,7 +18087,7 @@ func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet,
 var countryImplementors = []string{"Country", "Node"}
 
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *directory.Country) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
+	fields := ec.inlineCollectFields(sel, countryImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18122,7 +18149,7 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 var countsImplementors = []string{"Counts"}
 
 func (ec *executionContext) _Counts(ctx context.Context, sel ast.SelectionSet, obj *directory.Counts) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, countsImplementors)
+	fields := ec.inlineCollectFields(sel, countsImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18189,7 +18216,7 @@ func (ec *executionContext) _Counts(ctx context.Context, sel ast.SelectionSet, o
 var deletionImplementors = []string{"Deletion"}
 
 func (ec *executionContext) _Deletion(ctx context.Context, sel ast.SelectionSet, obj *model.Deletion) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deletionImplementors)
+	fields := ec.inlineCollectFields(sel, deletionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18221,7 +18248,7 @@ func (ec *executionContext) _Deletion(ctx context.Context, sel ast.SelectionSet,
 var directoryInfoImplementors = []string{"DirectoryInfo"}
 
 func (ec *executionContext) _DirectoryInfo(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, directoryInfoImplementors)
+	fields := ec.inlineCollectFields(sel, directoryInfoImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18258,7 +18285,7 @@ func (ec *executionContext) _DirectoryInfo(ctx context.Context, sel ast.Selectio
 var localNameImplementors = []string{"LocalName"}
 
 func (ec *executionContext) _LocalName(ctx context.Context, sel ast.SelectionSet, obj *directory.LocalName) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, localNameImplementors)
+	fields := ec.inlineCollectFields(sel, localNameImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18290,7 +18317,7 @@ func (ec *executionContext) _LocalName(ctx context.Context, sel ast.SelectionSet
 var locationImplementors = []string{"Location"}
 
 func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *directory.Location) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
+	fields := ec.inlineCollectFields(sel, locationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18332,7 +18359,7 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 var membershipImplementors = []string{"Membership", "Node"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *directory.Membership) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
+	fields := ec.inlineCollectFields(sel, membershipImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18394,7 +18421,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 var membershipApplicationImplementors = []string{"MembershipApplication"}
 
 func (ec *executionContext) _MembershipApplication(ctx context.Context, sel ast.SelectionSet, obj *directory.Application) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationImplementors)
+	fields := ec.inlineCollectFields(sel, membershipApplicationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18511,7 +18538,7 @@ func (ec *executionContext) _MembershipApplication(ctx context.Context, sel ast.
 var membershipApplicationConnectionImplementors = []string{"MembershipApplicationConnection"}
 
 func (ec *executionContext) _MembershipApplicationConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Application]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, membershipApplicationConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18553,7 +18580,7 @@ func (ec *executionContext) _MembershipApplicationConnection(ctx context.Context
 var membershipApplicationEdgeImplementors = []string{"MembershipApplicationEdge"}
 
 func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Application]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, membershipApplicationEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18585,7 +18612,7 @@ func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel 
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := ec.inlineCollectFields(sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -18755,7 +18782,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var officeImplementors = []string{"Office", "Node", "SearchNode"}
 
 func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, obj *directory.Office) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeImplementors)
+	fields := ec.inlineCollectFields(sel, officeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18857,7 +18884,7 @@ func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, o
 var officeConnectionImplementors = []string{"OfficeConnection"}
 
 func (ec *executionContext) _OfficeConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Office]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, officeConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18899,7 +18926,7 @@ func (ec *executionContext) _OfficeConnection(ctx context.Context, sel ast.Selec
 var officeDistanceImplementors = []string{"OfficeDistance"}
 
 func (ec *executionContext) _OfficeDistance(ctx context.Context, sel ast.SelectionSet, obj *directory.OfficeDistance) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeDistanceImplementors)
+	fields := ec.inlineCollectFields(sel, officeDistanceImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18931,7 +18958,7 @@ func (ec *executionContext) _OfficeDistance(ctx context.Context, sel ast.Selecti
 var officeEdgeImplementors = []string{"OfficeEdge"}
 
 func (ec *executionContext) _OfficeEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Office]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, officeEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18963,7 +18990,7 @@ func (ec *executionContext) _OfficeEdge(ctx context.Context, sel ast.SelectionSe
 var organizationImplementors = []string{"Organization", "Institution", "Node", "SearchNode"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *directory.Organization) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
+	fields := ec.inlineCollectFields(sel, organizationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19045,7 +19072,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
 
 func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Organization]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, organizationConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19087,7 +19114,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
 
 func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Organization]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, organizationEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19119,7 +19146,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *directory.PageInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.inlineCollectFields(sel, pageInfoImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19161,7 +19188,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var personImplementors = []string{"Person", "Node", "SearchNode"}
 
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *directory.Person) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
+	fields := ec.inlineCollectFields(sel, personImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19218,7 +19245,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 var personConnectionImplementors = []string{"PersonConnection"}
 
 func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Person]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, personConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19260,7 +19287,7 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 var personEdgeImplementors = []string{"PersonEdge"}
 
 func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Person]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, personEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19292,7 +19319,7 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 var phoneNumberImplementors = []string{"PhoneNumber"}
 
 func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionSet, obj *directory.Phone) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberImplementors)
+	fields := ec.inlineCollectFields(sel, phoneNumberImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19329,7 +19356,7 @@ func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionS
 var photoImplementors = []string{"Photo"}
 
 func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, obj *directory.Photo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, photoImplementors)
+	fields := ec.inlineCollectFields(sel, photoImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19361,7 +19388,7 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 var programImplementors = []string{"Program", "Node", "SearchNode"}
 
 func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, obj *directory.Program) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programImplementors)
+	fields := ec.inlineCollectFields(sel, programImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19493,7 +19520,7 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 var programConnectionImplementors = []string{"ProgramConnection"}
 
 func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Program]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, programConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19535,7 +19562,7 @@ func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.Sele
 var programEdgeImplementors = []string{"ProgramEdge"}
 
 func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Program]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, programEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19567,7 +19594,7 @@ func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionS
 var programPersonImplementors = []string{"ProgramPerson"}
 
 func (ec *executionContext) _ProgramPerson(ctx context.Context, sel ast.SelectionSet, obj *directory.ProgramPerson) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programPersonImplementors)
+	fields := ec.inlineCollectFields(sel, programPersonImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19599,7 +19626,7 @@ func (ec *executionContext) _ProgramPerson(ctx context.Context, sel ast.Selectio
 var provenanceImplementors = []string{"Provenance"}
 
 func (ec *executionContext) _Provenance(ctx context.Context, sel ast.SelectionSet, obj *directory.Provenance) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, provenanceImplementors)
+	fields := ec.inlineCollectFields(sel, provenanceImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19641,7 +19668,7 @@ func (ec *executionContext) _Provenance(ctx context.Context, sel ast.SelectionSe
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := ec.inlineCollectFields(sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -19874,7 +19901,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var regionImplementors = []string{"Region", "Node", "SearchNode"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *directory.Region) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
+	fields := ec.inlineCollectFields(sel, regionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19946,7 +19973,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 var searchResultImplementors = []string{"SearchResult"}
 
 func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.SelectionSet, obj *directory.SearchResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultImplementors)
+	fields := ec.inlineCollectFields(sel, searchResultImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19993,7 +20020,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 var searchResultConnectionImplementors = []string{"SearchResultConnection"}
 
 func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.SearchResult]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, searchResultConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20035,7 +20062,7 @@ func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast
 var searchResultEdgeImplementors = []string{"SearchResultEdge"}
 
 func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.SearchResult]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, searchResultEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20067,7 +20094,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 var secretariatImplementors = []string{"Secretariat", "Node", "Institution", "SearchNode"}
 
 func (ec *executionContext) _Secretariat(ctx context.Context, sel ast.SelectionSet, obj *directory.Secretariat) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatImplementors)
+	fields := ec.inlineCollectFields(sel, secretariatImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20134,7 +20161,7 @@ func (ec *executionContext) _Secretariat(ctx context.Context, sel ast.SelectionS
 var secretariatConnectionImplementors = []string{"SecretariatConnection"}
 
 func (ec *executionContext) _SecretariatConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Secretariat]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, secretariatConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20176,7 +20203,7 @@ func (ec *executionContext) _SecretariatConnection(ctx context.Context, sel ast.
 var secretariatEdgeImplementors = []string{"SecretariatEdge"}
 
 func (ec *executionContext) _SecretariatEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Secretariat]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, secretariatEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20208,7 +20235,7 @@ func (ec *executionContext) _SecretariatEdge(ctx context.Context, sel ast.Select
 var serviceImplementors = []string{"Service"}
 
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *directory.Service) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
+	fields := ec.inlineCollectFields(sel, serviceImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20255,7 +20282,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 var siteVisitImplementors = []string{"SiteVisit"}
 
 func (ec *executionContext) _SiteVisit(ctx context.Context, sel ast.SelectionSet, obj *directory.SiteVisit) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, siteVisitImplementors)
+	fields := ec.inlineCollectFields(sel, siteVisitImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20292,7 +20319,7 @@ func (ec *executionContext) _SiteVisit(ctx context.Context, sel ast.SelectionSet
 var sourceRefImplementors = []string{"SourceRef"}
 
 func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet, obj *directory.SourceRef) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sourceRefImplementors)
+	fields := ec.inlineCollectFields(sel, sourceRefImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20329,7 +20356,7 @@ func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *directory.Principal) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+	fields := ec.inlineCollectFields(sel, viewerImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20366,7 +20393,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.inlineCollectFields(sel, __DirectiveImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20413,7 +20440,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.inlineCollectFields(sel, __EnumValueImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20455,7 +20482,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.inlineCollectFields(sel, __FieldImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20507,7 +20534,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.inlineCollectFields(sel, __InputValueImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20559,7 +20586,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.inlineCollectFields(sel, __SchemaImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20611,7 +20638,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.inlineCollectFields(sel, __TypeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {

@@ -83,4 +83,11 @@ var patches = []patch{
 		new: "if fc.Args, err = {{ if cacheArgs $field }}ec.inlineArgs(ctx, field, (*executionContext).{{ $field.ArgsFunc }})" +
 			"{{ else }}{{$.ECDot}}{{ $field.ArgsFunc }}(ctx, {{$.ECArg}}field.ArgumentMap(ec.Variables)){{ end }}; err != nil {",
 	},
+	{
+		file: "object.gotpl",
+		why:  "an object's fields collected once per selection in an operation, without gqlgen's hashed key",
+		old:  "fields := graphql.CollectFields(ec.OperationContext, sel, {{$object.Name|lcFirst}}Implementors)\n\t{{- if $object.Root }}",
+		new: "fields := {{ if and sharedState (not (concurrentObject $object)) }}ec.inlineCollectFields(sel, {{$object.Name|lcFirst}}Implementors)" +
+			"{{ else }}graphql.CollectFields(ec.OperationContext, sel, {{$object.Name|lcFirst}}Implementors){{ end }}\n\t{{- if $object.Root }}",
+	},
 }
