@@ -1,12 +1,13 @@
 package main
 
-//go:generate go test -run ^TestREADMESettingsTable$ -update .
+//go:generate go test -run ^(TestREADMESettingsTable|TestClientDocsQuoteTheExamples)$ -update .
 
 import (
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -48,16 +49,28 @@ type config struct {
 	JWTSecret   string
 	JWTIssuer   string
 	JWTAudience string
+	// JWTMaxTTL is the longest lifetime of an accepted JWT.
+	JWTMaxTTL time.Duration
 
 	MaxDepth         int
 	MaxComplexity    int
 	MaxAliases       int
 	MaxTokens        int
+	MaxFields        int
+	MaxRepeats       int
 	FieldSuggestions bool
 	RequestTimeout   time.Duration
 	RateLimit        int
 	ApplicationLimit int
 	TrustedProxies   []netip.Prefix
+
+	// ReadTimeout bounds reading a request, headers and body; WriteTimeout writing its answer; IdleTimeout how
+	// long a kept-alive connection may wait for the next request.
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	IdleTimeout  time.Duration
+	// MaxConnsPerClient bounds the connections one client address may hold open; 0 leaves them unbounded.
+	MaxConnsPerClient int
 }
 
 // settingGroup names the settings a command reads: each command takes the groups it uses (commands).
@@ -131,38 +144,56 @@ func (cfg *config) settings() []setting {
 			Help:  "answer schema introspection (the playground's docs and completion use it)",
 			parse: boolean(&cfg.Introspection)},
 		{Env: "GRAPHQL_FIELD_SUGGESTIONS", Flag: "field-suggestions", Default: "true", group: groupServer, bool: true,
-			Help:  "suggest field names in validation errors",
+			Help:  "suggest field names in validation errors; always off with introspection off, as they would reveal the schema",
 			parse: boolean(&cfg.FieldSuggestions)},
 		{Env: "GRAPHQL_QUERY_CACHE_SIZE", Flag: "query-cache-size", Default: "1000", group: groupServer,
 			Help:  "parsed queries kept in memory",
-			parse: integer(&cfg.QueryCacheSize, 1, maxInt)},
+			parse: integer(&cfg.QueryCacheSize, 1, math.MaxInt)},
 		{Env: "GRAPHQL_APQ_CACHE_SIZE", Flag: "apq-cache-size", Default: "1000", group: groupServer,
 			Help:  "automatic persisted queries kept in memory; 0 turns them off",
-			parse: integer(&cfg.PersistedQueryCacheSize, 0, maxInt)},
+			parse: integer(&cfg.PersistedQueryCacheSize, 0, math.MaxInt)},
 		{Env: "GRAPHQL_RESPONSE_CACHE_BYTES", Flag: "response-cache-bytes", Default: "33554432", group: groupServer,
 			Help:  "bytes of answers to anonymous queries kept to answer the same request again until the directory changes (32 MiB); 0 turns the cache off",
-			parse: integer(&cfg.ResponseCacheBytes, 0, maxInt)},
+			parse: integer(&cfg.ResponseCacheBytes, 0, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_DEPTH", Flag: "max-depth", Default: "12", group: groupServer,
 			Help:  "deepest selection nesting a query may have",
-			parse: integer(&cfg.MaxDepth, 1, maxInt)},
+			parse: integer(&cfg.MaxDepth, 1, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_COMPLEXITY", Flag: "max-complexity", Default: "20000", group: groupServer,
 			Help:  "highest complexity a query may have (a connection counts its selections once per record of a page)",
-			parse: integer(&cfg.MaxComplexity, 1, maxInt)},
+			parse: integer(&cfg.MaxComplexity, 1, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_ALIASES", Flag: "max-aliases", Default: "30", group: groupServer,
 			Help:  "most aliases a query may use",
-			parse: integer(&cfg.MaxAliases, 0, maxInt)},
+			parse: integer(&cfg.MaxAliases, 0, math.MaxInt)},
 		{Env: "GRAPHQL_MAX_TOKENS", Flag: "max-tokens", Default: "5000", group: groupServer,
 			Help:  "most tokens the parser reads in one query",
-			parse: integer(&cfg.MaxTokens, 100, maxInt)},
+			parse: integer(&cfg.MaxTokens, 100, math.MaxInt)},
+		{Env: "GRAPHQL_MAX_FIELDS", Flag: "max-fields", Default: "10000", group: groupServer,
+			Help:  "most fields a document may select with its fragments expanded, each operation and fragment definition counted; checked before validation",
+			parse: integer(&cfg.MaxFields, 1, math.MaxInt)},
+		{Env: "GRAPHQL_MAX_REPEATS", Flag: "max-repeats", Default: "30", group: groupServer,
+			Help:  "most times a document may select one field, or spread fragments, at one place in the response; checked before validation",
+			parse: integer(&cfg.MaxRepeats, 1, math.MaxInt)},
 		{Env: "REQUEST_TIMEOUT", Flag: "request-timeout", Default: "15s", group: groupServer,
-			Help:  "time one request may take",
+			Help:  "time one request may take, from its headers to its answer",
 			parse: duration(&cfg.RequestTimeout)},
+		{Env: "HTTP_READ_TIMEOUT", Flag: "http-read-timeout", Default: "10s", group: groupServer,
+			Help:  "time to read a request, headers and body; a client sending more slowly is cut off",
+			parse: duration(&cfg.ReadTimeout)},
+		{Env: "HTTP_WRITE_TIMEOUT", Flag: "http-write-timeout", Default: "30s", group: groupServer,
+			Help:  "time to write an answer; longer than REQUEST_TIMEOUT",
+			parse: duration(&cfg.WriteTimeout)},
+		{Env: "HTTP_IDLE_TIMEOUT", Flag: "http-idle-timeout", Default: "60s", group: groupServer,
+			Help:  "time a kept-alive connection may wait for its next request",
+			parse: duration(&cfg.IdleTimeout)},
+		{Env: "MAX_CONNECTIONS_PER_CLIENT", Flag: "max-connections-per-client", Default: "100", group: groupServer,
+			Help:  "connections one client address (an IPv6 client by its /64) may hold open; TRUSTED_PROXIES are not counted; 0 for no limit",
+			parse: integer(&cfg.MaxConnsPerClient, 0, math.MaxInt)},
 		{Env: "RATE_LIMIT_PER_MINUTE", Flag: "rate-limit", Default: "600", group: groupServer,
 			Help:  "requests per minute one client address may make to any endpoint but the probes; 0 for no limit",
-			parse: integer(&cfg.RateLimit, 0, maxInt)},
+			parse: integer(&cfg.RateLimit, 0, math.MaxInt)},
 		{Env: "APPLICATION_LIMIT_PER_HOUR", Flag: "application-limit", Default: "5", group: groupServer,
 			Help:  "membership applications per hour one client address may submit",
-			parse: integer(&cfg.ApplicationLimit, 1, maxInt)},
+			parse: integer(&cfg.ApplicationLimit, 1, math.MaxInt)},
 		{Env: "TRUSTED_PROXIES", Flag: "trusted-proxies", group: groupServer,
 			Help:  "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8",
 			parse: prefixes(&cfg.TrustedProxies)},
@@ -179,6 +210,9 @@ func (cfg *config) settings() []setting {
 		{Env: "JWT_AUDIENCE", Flag: "jwt-audience", group: groupJWT,
 			Help:  "the aud claim: required of JWTs if set, and written by mint-jwt",
 			parse: text(&cfg.JWTAudience)},
+		{Env: "JWT_MAX_TTL", Flag: "jwt-max-ttl", Default: "24h", group: groupJWT,
+			Help:  "longest a JWT may be valid for, from its iat (or from now) to its exp; mint-jwt mints none longer",
+			parse: duration(&cfg.JWTMaxTTL)},
 
 		{Env: "LOG_FORMAT", Flag: "log-format", Default: "text", group: groupLog,
 			Help:  "log format: text, or json for production logs",
@@ -188,8 +222,6 @@ func (cfg *config) settings() []setting {
 			parse: logLevel(&cfg.LogLevel)},
 	}
 }
-
-const maxInt = int(^uint(0) >> 1)
 
 // read reads the settings of the groups from the environment, where set, or else their defaults, then from the
 // flags given (flagText, by flag name). Every invalid value is reported, naming its variable and flag.
@@ -212,6 +244,10 @@ func (cfg *config) read(groups []settingGroup, getenv func(string) string, flagT
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = ":" + strconv.Itoa(cfg.Port)
+	}
+	if slices.Contains(groups, groupServer) && cfg.WriteTimeout > 0 && cfg.WriteTimeout <= cfg.RequestTimeout {
+		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT (-http-write-timeout): %s must be longer than REQUEST_TIMEOUT (%s), or answers are cut off before they are written",
+			cfg.WriteTimeout, cfg.RequestTimeout))
 	}
 	return errors.Join(errs...)
 }

@@ -54,7 +54,10 @@ func (k *keyFlags) grant() (directory.Role, []string, error) {
 	}
 	role := directory.Role(k.role)
 	if err := directory.CheckRole(role, regions); err != nil {
-		return "", nil, fmt.Errorf("-%s: %s", err.(*directory.Error).Field, err.(*directory.Error).Message)
+		if derr := (*directory.Error)(nil); errors.As(err, &derr) {
+			return "", nil, fmt.Errorf("-%s: %s", derr.Field, derr.Message)
+		}
+		return "", nil, err
 	}
 	return role, regions, nil
 }
@@ -112,7 +115,7 @@ func mintJWT(cfg *config, k *keyFlags, stdout io.Writer) error {
 }
 
 func jwtConfig(cfg *config) auth.Config {
-	return auth.Config{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+	return auth.Config{Secret: []byte(cfg.JWTSecret), Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, MaxTTL: cfg.JWTMaxTTL}
 }
 
 func scope(regions []string) string {

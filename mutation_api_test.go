@@ -434,13 +434,13 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 
 	cases := []writeCase{
 		// createOffice
-		{name: "createOffice/without a name", query: createOfficeQ, vars: input(edit(o, "name", omit)), code: validation},
+		{name: "createOffice/without a name", query: createOfficeQ, vars: input(edit(o, "name", omit)), code: bad, field: "$input.name"},
 		{name: "createOffice/with an empty name", query: createOfficeQ, vars: input(edit(o, "name", "  ")), code: bad, field: "input.name"},
 		{name: "createOffice/with a name too long", query: createOfficeQ, vars: input(edit(o, "name", long(201))), code: bad, field: "input.name"},
 		{name: "createOffice/with a control character in the name", query: createOfficeQ, vars: input(edit(o, "name", "Bad\u0007Office")), code: bad, field: "input.name"},
 		{name: "createOffice/with a line break in the name", query: createOfficeQ, vars: input(edit(o, "name", "Bad\nOffice")), code: bad, field: "input.name"},
 		{name: "createOffice/with a control character in a label", query: createOfficeQ, vars: input(edit(o, "labels", []any{"ok", "tab\there"})), code: bad, field: "input.labels"},
-		{name: "createOffice/with an unknown kind", query: createOfficeQ, vars: input(edit(o, "kind", "CASTLE")), code: validation},
+		{name: "createOffice/with an unknown kind", query: createOfficeQ, vars: input(edit(o, "kind", "CASTLE")), code: bad, field: "$input.kind"},
 		{name: "createOffice/with an unknown region", query: createOfficeQ, vars: input(edit(o, "region", "atlantis")), code: bad, field: "input.region"},
 		{name: "createOffice/with an unknown country", query: createOfficeQ, vars: input(edit(o, "address.country", "XX")), code: bad, field: "input.address.country"},
 		{name: "createOffice/without a country", query: createOfficeQ, vars: input(edit(o, "address.country", "")), code: bad, field: "input.address.country"},
@@ -486,7 +486,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "createCity/with a control character in the government", query: createCityQ, vars: input(edit(c, "government", "City\u001bCouncil")), code: bad, field: "input.government"},
 		{name: "createCity/with an unknown country", query: createCityQ, vars: input(edit(c, "country", "XX")), code: bad, field: "input.country"},
 		{name: "createCity/with an empty country", query: createCityQ, vars: input(edit(c, "country", "")), code: bad, field: "input.country"},
-		{name: "createCity/with an unknown kind", query: createCityQ, vars: input(edit(c, "kind", "VILLAGE")), code: validation},
+		{name: "createCity/with an unknown kind", query: createCityQ, vars: input(edit(c, "kind", "VILLAGE")), code: bad, field: "$input.kind"},
 		{name: "createCity/with an unknown parent", query: createCityQ, vars: input(edit(c, "parent", "atlantis")), code: bad, field: "input.parent"},
 		{name: "createCity/as its own parent", query: createCityQ, vars: input(edit(edit(c, "key", "self-parent"), "parent", "self-parent")), code: bad, field: "input.parent"},
 		{name: "createCity/with a negative population", query: createCityQ, vars: input(edit(c, "population", -1)), code: bad, field: "input.population"},
@@ -515,7 +515,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "createProgram/with a title too long", query: createProgramQ, vars: input(edit(p, "title", long(301))), code: bad, field: "input.title"},
 		{name: "createProgram/with a summary too long", query: createProgramQ, vars: input(edit(p, "summary", long(5001))), code: bad, field: "input.summary"},
 		{name: "createProgram/with an escape character in the summary", query: createProgramQ, vars: input(edit(p, "summary", "red \u001b[31m text")), code: bad, field: "input.summary"},
-		{name: "createProgram/with an unknown kind", query: createProgramQ, vars: input(edit(p, "kind", "PARTY")), code: validation},
+		{name: "createProgram/with an unknown kind", query: createProgramQ, vars: input(edit(p, "kind", "PARTY")), code: bad, field: "$input.kind"},
 		{name: "createProgram/with an unknown region", query: createProgramQ, vars: input(edit(p, "region", "atlantis")), code: bad, field: "input.region"},
 		{name: "createProgram/with an unknown host city", query: createProgramQ, vars: input(edit(p, "hostCity", "atlantis")), code: bad, field: "input.hostCity"},
 		{name: "createProgram/ending before it starts", query: createProgramQ, vars: input(edit(edit(p, "startDate", "2016-04-29"), "endDate", "2016-04-20")), code: bad, field: "input.endDate"},
@@ -526,7 +526,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "createProgram/with an unknown participant", query: createProgramQ, vars: input(edit(p, "participants", []any{"beijing", "atlantis"})), code: bad, field: "input.participants"},
 		{name: "createProgram/with an unknown organizer", query: createProgramQ, vars: input(edit(p, "organizers", []any{map[string]any{"kind": "SECRETARIAT", "key": "atlantis-secretariat"}})), code: bad, field: "input.organizers"},
 		{name: "createProgram/with an organizer twice", query: createProgramQ, vars: input(edit(p, "organizers", []any{map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}, map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}})), code: bad, field: "input.organizers"},
-		{name: "createProgram/with an organizer of an unknown kind", query: createProgramQ, vars: input(edit(p, "organizers", []any{map[string]any{"kind": "TRIBE", "key": "shrdc"}})), code: validation},
+		{name: "createProgram/with an organizer of an unknown kind", query: createProgramQ, vars: input(edit(p, "organizers", []any{map[string]any{"kind": "TRIBE", "key": "shrdc"}})), code: bad, field: "$input.organizers[0].kind"},
 		{name: "createProgram/with an unknown activity organizer", query: createProgramQ, vars: input(edit(p, "activities", []any{map[string]any{"kind": "LECTURE", "title": "Opening", "organizers": []any{map[string]any{"kind": "ORGANIZATION", "key": "atlantis-institute"}}}})), code: bad, field: "input.activities.organizers"},
 		{name: "createProgram/with an activity without a title", query: createProgramQ, vars: input(edit(p, "activities", []any{map[string]any{"kind": "LECTURE", "title": ""}})), code: bad, field: "input.activities.title"},
 		{name: "createProgram/with a site visit in an unknown city", query: createProgramQ, vars: input(edit(p, "siteVisits", []any{map[string]any{"name": "Harbour", "city": "atlantis"}})), code: bad, field: "input.siteVisits.city"},
@@ -577,7 +577,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "grantMembership/to an unknown city", query: grantMembershipQ, vars: input(edit(grant, "city", "atlantis")), code: bad, field: "input.city"},
 		{name: "grantMembership/at city version 0", query: grantMembershipQ, vars: input(edit(grant, "cityVersion", 0)), code: bad, field: "input.cityVersion"},
 		{name: "grantMembership/at a stale city version", query: grantMembershipQ, vars: input(edit(grant, "cityVersion", 2)), code: conflict, field: "version"},
-		{name: "grantMembership/of an unknown category", query: grantMembershipQ, vars: input(edit(grant, "category", "GOLD")), code: validation},
+		{name: "grantMembership/of an unknown category", query: grantMembershipQ, vars: input(edit(grant, "category", "GOLD")), code: bad, field: "$input.category"},
 		{name: "grantMembership/since a day in the future", query: grantMembershipQ, vars: input(edit(grant, "since", future)), code: bad, field: "input.since"},
 		{name: "grantMembership/since before 1990", query: grantMembershipQ, vars: input(edit(grant, "since", "1985-01-01")), code: bad, field: "input.since"},
 		{name: "grantMembership/served by an unknown secretariat", query: grantMembershipQ, vars: input(edit(grant, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
@@ -587,7 +587,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "changeMembership/of an unknown membership", query: changeMembershipQ, vars: input(edit(change, "membership", "m9")), code: bad, field: "input.membership"},
 		{name: "changeMembership/of an unknown city", query: changeMembershipQ, vars: input(edit(change, "city", "atlantis")), code: bad, field: "input.city"},
 		{name: "changeMembership/to ENDED", query: changeMembershipQ, vars: input(edit(change, "status", "ENDED")), code: bad, field: "input.status"},
-		{name: "changeMembership/to an unknown status", query: changeMembershipQ, vars: input(edit(change, "status", "PAUSED")), code: validation},
+		{name: "changeMembership/to an unknown status", query: changeMembershipQ, vars: input(edit(change, "status", "PAUSED")), code: bad, field: "$input.status"},
 		{name: "changeMembership/to an unknown secretariat", query: changeMembershipQ, vars: input(edit(change, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
 		{name: "changeMembership/at a stale city version", query: changeMembershipQ, vars: input(edit(change, "cityVersion", 1)), code: conflict, field: "version"},
 		{name: "changeMembership/of an ended membership", query: changeMembershipQ, vars: input(map[string]any{"city": fixEnded, "cityVersion": 3, "membership": "m1", "category": "ASSOCIATE"}), code: conflict},
@@ -597,7 +597,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "endMembership/of an ended membership", query: endMembershipQ, vars: input(map[string]any{"city": fixEnded, "cityVersion": 3, "membership": "m1", "until": today}), code: conflict},
 		{name: "endMembership/of an unknown membership", query: endMembershipQ, vars: input(edit(end, "membership", "m2")), code: bad, field: "input.membership"},
 		{name: "endMembership/at a stale city version", query: endMembershipQ, vars: input(edit(end, "cityVersion", 3)), code: conflict, field: "version"},
-		{name: "endMembership/without until", query: endMembershipQ, vars: input(edit(end, "until", omit)), code: validation},
+		{name: "endMembership/without until", query: endMembershipQ, vars: input(edit(end, "until", omit)), code: bad, field: "$input.until"},
 		// applyForMembership, which needs no token
 		{name: "applyForMembership/with an empty name", query: applyQ, vars: input(edit(app, "name", "")), token: "-", code: bad, field: "input.name"},
 		{name: "applyForMembership/with a name too long", query: applyQ, vars: input(edit(app, "name", long(201))), token: "-", code: bad, field: "input.name"},
@@ -605,7 +605,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "applyForMembership/with a bad email", query: applyQ, vars: input(edit(app, "email", "lan at example.vn")), token: "-", code: bad, field: "input.email"},
 		{name: "applyForMembership/with an empty email", query: applyQ, vars: input(edit(app, "email", "")), token: "-", code: bad, field: "input.email"},
 		{name: "applyForMembership/with a bad phone", query: applyQ, vars: input(edit(app, "phone", "abc")), token: "-", code: bad, field: "input.phone"},
-		{name: "applyForMembership/with an unknown category", query: applyQ, vars: input(edit(app, "category", "GOLD")), token: "-", code: validation},
+		{name: "applyForMembership/with an unknown category", query: applyQ, vars: input(edit(app, "category", "GOLD")), token: "-", code: bad, field: "$input.category"},
 		{name: "applyForMembership/with a negative population", query: applyQ, vars: input(edit(app, "population", -5)), token: "-", code: bad, field: "input.population"},
 		{name: "applyForMembership/with a motivation too long", query: applyQ, vars: input(edit(app, "motivation", long(5001))), token: "-", code: bad, field: "input.motivation"},
 		{name: "applyForMembership/with a control character in the contact name", query: applyQ, vars: input(edit(app, "contactName", "Lan\u0000Nguyen")), token: "-", code: bad, field: "input.contactName"},
@@ -614,7 +614,7 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 		{name: "review/of a reference too long", query: reviewQ, vars: review(long(41), 1, "APPROVE"), code: bad, field: "reference"},
 		{name: "review/at version 0", query: reviewQ, vars: review(f.submitted, 0, "APPROVE"), code: bad, field: "version"},
 		{name: "review/at a stale version", query: reviewQ, vars: review(f.submitted, 2, "REJECT"), code: conflict},
-		{name: "review/with an unknown decision", query: reviewQ, vars: review(f.submitted, 1, "MAYBE"), code: validation},
+		{name: "review/with an unknown decision", query: reviewQ, vars: review(f.submitted, 1, "MAYBE"), code: bad, field: "$decision"},
 		{name: "review/with a control character in the note", query: reviewQ, vars: review(f.submitted, 1, "REJECT", "note", "no\u0007"), code: bad, field: "note"},
 		{name: "review/approving onto a key that breaks the key rules", query: reviewQ, vars: review(f.submitted, 1, "APPROVE", "cityKey", "Hoi An"), code: bad, field: "cityKey"},
 		{name: "review/approving onto a city in another country", query: reviewQ, vars: review(f.submitted, 1, "APPROVE", "cityKey", "seoul"), code: conflict, field: "cityKey"},
@@ -1438,6 +1438,19 @@ func TestAuthRolesAndScopes(t *testing.T) {
 				checkRefused(t, s, st, c)
 			})
 		}
+		t.Run("a refused write is 403 to a client that accepts application/graphql-response+json", func(t *testing.T) {
+			body, err := json.Marshal(map[string]any{"query": deleteProgramQ, "variables": keyed(program2016, 1, nil)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for accept, status := range map[string]int{graphQLResponse: http.StatusForbidden, jsonMedia: http.StatusOK} {
+				r := s.send(t, "POST", "/graphql", map[string]string{"Content-Type": postJSON, "Accept": accept, "Authorization": "Bearer " + europe}, string(body))
+				keys, resp := r.graphQL(t)
+				if r.Status != status || len(resp.Errors) != 1 || resp.Errors[0].Code() != "FORBIDDEN" || string(keys["data"]) != "null" {
+					t.Errorf("Accept %s: status %d, want %d with data null and one FORBIDDEN error: %s", accept, r.Status, status, r.Body)
+				}
+			}
+		})
 		t.Run("membershipApplications lists only its regions", func(t *testing.T) {
 			var got struct {
 				MembershipApplications struct {
@@ -1975,7 +1988,7 @@ func TestLimitQueryShapes(t *testing.T) {
 			nested = "name fields { type { " + nested + " } }"
 		}
 		r := gql(t, open, request{Query: `{ __schema { types { ` + nested + ` } } }`})
-		wantError(t, r, "GRAPHQL_VALIDATION_FAILED", "")
+		wantError(t, r, "QUERY_DEPTH_LIMIT_EXCEEDED", "")
 		if hasData(r) {
 			t.Errorf("answered data %s", r.Data)
 		}

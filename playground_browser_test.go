@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -57,6 +58,8 @@ func TestPlayground(t *testing.T) {
 	if got := tabValue(t, b, chromedp.Evaluate[[]string](tabTitlesJS)); !slices.Equal(got, want) {
 		t.Fatalf("tabs = %q, want the example tabs %q", got, want)
 	}
+
+	checkIconTitles(t, b)
 
 	// The first tab is open: run it as it is, and keep its result for the screenshot.
 	var eastAsia struct {
@@ -130,6 +133,29 @@ func TestPlayground(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("the page reported %s", p)
+	}
+}
+
+// checkIconTitles checks that the page's icons have readable titles. GraphiQL titles each icon after its
+// component's name (SvgCopy is "copy icon"), which a minifier renames unless told to keep names (build.sh).
+func checkIconTitles(t *testing.T, b *browser) {
+	t.Helper()
+	bundle, err := os.ReadFile("playground/dist/graphiql.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"Svg([A-Za-z]+)"`).FindAllStringSubmatch(string(bundle), -1) {
+		known[strings.ToLower(strings.TrimSpace(regexp.MustCompile(`([A-Z])`).ReplaceAllString(m[1], " $1")))+" icon"] = true
+	}
+	titles := tabValue(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('svg title')].map(t => t.textContent)`))
+	if len(titles) == 0 {
+		t.Error("the page shows no titled icons")
+	}
+	for _, title := range titles {
+		if !known[title] {
+			t.Errorf("an icon is titled %q, not after a component of the bundle (%d known)", title, len(known))
+		}
 	}
 }
 

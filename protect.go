@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -9,7 +10,44 @@ import (
 	"time"
 
 	"github.com/go-chi/httprate"
+
+	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/httperror"
+	"github.com/iclei/directory/internal/httpconn"
 )
+
+// maxHeaderBytes bounds a request's line and headers (net/http's default, stated): a long query goes in a
+// POST body, which MaxRequestBytes bounds.
+const maxHeaderBytes = http.DefaultMaxHeaderBytes
+
+// newServer returns the HTTP server of the handler, with every phase of a connection bounded in time: reading
+// a request, headers and body (HTTP_READ_TIMEOUT: a body trickled in byte by byte is cut off), writing the
+// answer (HTTP_WRITE_TIMEOUT), and waiting between requests on a kept-alive connection (HTTP_IDLE_TIMEOUT).
+func newServer(cfg *config, log *slog.Logger, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.ReadTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// guardListener bounds the connections one client address may hold (MAX_CONNECTIONS_PER_CLIENT), the trusted
+// proxies' excepted, and gives net/http's own error answers the server's error shape.
+func guardListener(cfg *config, ln net.Listener) net.Listener {
+	proxy := func(a netip.Addr) bool {
+		for _, p := range cfg.TrustedProxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return httpconn.JSONErrors(httpconn.LimitPerClient(ln, cfg.MaxConnsPerClient, proxy))
+}
 
 // clientKey returns the rate-limit key of a request's client: its address, an IPv6 client by its /64.
 func clientKey(cfg *config) httprate.KeyFunc {
@@ -65,11 +103,10 @@ func (t *applicationThrottle) AllowApplication(r *http.Request) bool {
 	return !t.limiter.OnLimit(nil, r, client)
 }
 
-// tooManyRequests answers a rate-limited request in the shape of a GraphQL error.
+// tooManyRequests answers a rate-limited request in the server's error shape; the limiter has set Retry-After
+// and the X-RateLimit-* headers.
 func tooManyRequests(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusTooManyRequests)
-	_, _ = w.Write([]byte(`{"errors":[{"message":"too many requests from your address; slow down and retry after the time in the Retry-After header","extensions":{"code":"RATE_LIMITED"}}]}` + "\n"))
+	httperror.Write(w, string(directory.CodeRateLimited), "too many requests from your address; slow down and retry after the time in the Retry-After header")
 }
 
 // clientIP returns the address of the client: the connection's peer, or, when that peer is a trusted proxy,

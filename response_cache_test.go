@@ -129,7 +129,7 @@ func TestResponseCache(t *testing.T) {
 		const byCode = "query RegionByCode($c: String!) { region(code: $c) { code } }"
 		for _, code := range []string{"europe", "europe", "africa", "europe"} {
 			r := post(graphQLBody(t, byCode, map[string]any{"c": code}), nil)
-			if want := `{"data":{"region":{"code":"` + code + `"}}}`; string(r.Body) != want {
+			if want := `{"data":{"region":{"code":"` + code + `"}},`; !strings.HasPrefix(string(r.Body), want) {
 				t.Errorf("region %s: %s", code, r.Body)
 			}
 		}

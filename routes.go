@@ -1,6 +1,6 @@
 package main
 
-//go:generate go run ./graph/printschema -out schema.graphql
+//go:generate go run ./graph/printschema -out schema.graphql -possible-types possible-types.json
 
 import (
 	"context"
@@ -10,14 +10,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rs/cors"
-
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/export"
 	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/graph/schema"
 	"github.com/iclei/directory/httpcache"
 	"github.com/iclei/directory/httpcompress"
+	"github.com/iclei/directory/httperror"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/playground"
 	"github.com/iclei/directory/requestlog"
@@ -53,8 +52,9 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, ResponseCacheBytes: cfg.ResponseCacheBytes,
 		CacheControl: cfg.CacheControl, Observer: m,
 		Writer: svc.writer, Auth: svc.auth, Applications: svc.applications,
-		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, MaxAliases: cfg.MaxAliases,
-			MaxTokens: cfg.MaxTokens, DisableSuggestions: !cfg.FieldSuggestions},
+		Limits: graph.Limits{MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields, MaxRepeats: cfg.MaxRepeats,
+			MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, MaxComplexity: cfg.MaxComplexity,
+			DisableSuggestions: !cfg.FieldSuggestions},
 	})
 	if err != nil {
 		return nil, err
@@ -64,7 +64,8 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 	handle("/{$}", pg)
 	handle(playground.AssetPrefix, pg)
 	// Published even with introspection off: the schema is committed in the open, and clients need it to build.
-	handle("GET /schema.graphql", schemaHandler(log, cfg.CacheControl))
+	handle("GET /schema.graphql", published(log, cfg.CacheControl, "text/plain; charset=utf-8", schema.SDL))
+	handle("GET /possible-types.json", published(log, cfg.CacheControl, "application/json", schema.PossibleTypes))
 	for _, r := range export.Routes(rm, export.Options{BaseURL: svc.baseURL, CacheControl: cfg.CacheControl,
 		Build: httpcache.BuildID(), Log: log}) {
 		handle(r.Pattern, r.Handler)
@@ -80,39 +81,32 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		defer cancel()
 		switch {
 		case rm.Snapshot() == nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "directory not loaded\n")
+			httperror.Write(w, string(directory.CodeUnavailable), "directory not loaded")
 		case svc.database.Ping(ctx) != nil:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "database unreachable\n")
+			httperror.Write(w, string(directory.CodeUnavailable), "database unreachable")
 		default:
 			_, _ = fmt.Fprintf(w, "ready: revision %d\n", rm.Snapshot().Revision)
 		}
 	}))
-	c := cors.New(cors.Options{
-		AllowedOrigins: cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match", requestlog.Header},
-		ExposedHeaders: []string{"ETag", "Content-Disposition", requestlog.Header},
-		MaxAge:         600,
-	})
 	// Inside the access log, which then counts the bytes sent, and outside every route, so that /graphql, the
-	// exports, the schema and the playground's bundle are all compressed when large enough.
-	compressed, err := httpcompress.Handler(mux)
+	// exports, the schema and the playground's bundle are all compressed when large enough. Every error answer
+	// of the routes, and of the router itself, takes the one error shape.
+	compressed, err := httpcompress.Handler(httperror.Shape(mux))
 	if err != nil {
 		return nil, fmt.Errorf("compression: %w", err)
 	}
-	return requestlog.Middleware(log, c.Handler(compressed)), nil
+	return requestlog.Middleware(log, withCORS(cfg.CORSOrigins, compressed)), nil
 }
 
-// schemaHandler serves the schema's SDL, the same text as schema.graphql at the repository root.
-func schemaHandler(log *slog.Logger, cacheControl string) http.Handler {
-	sdl, err := schema.SDL()
-	etag := httpcache.ETag(0, string(sdl))
+// published serves a document derived from the schema, the same text as its committed copy at the repository
+// root (schema.graphql, possible-types.json).
+func published(log *slog.Logger, cacheControl, mediaType string, render func() ([]byte, error)) http.Handler {
+	body, err := render()
+	etag := httpcache.ETag(0, string(body))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
-			log.ErrorContext(r.Context(), "print the schema", "err", err)
-			http.Error(w, "internal error; it has been logged", http.StatusInternalServerError)
+			log.ErrorContext(r.Context(), "render a schema document", "path", r.URL.Path, "err", err)
+			httperror.Write(w, string(directory.CodeInternal), "internal error; it has been logged")
 			return
 		}
 		w.Header().Set("ETag", etag)
@@ -121,7 +115,7 @@ func schemaHandler(log *slog.Logger, cacheControl string) http.Handler {
 			httpcache.WriteNotModified(w)
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write(sdl)
+		w.Header().Set("Content-Type", mediaType)
+		_, _ = w.Write(body)
 	})
 }

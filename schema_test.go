@@ -1,39 +1,73 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// TestServedSchemaIsCommitted fails when the SDL the server publishes differs from schema.graphql at the
-// repository root: run `go generate ./...` (or this test with -update) after changing graph/schema.
+// TestServedSchemaIsCommitted fails when the SDL or the possible types the server publishes differ from
+// schema.graphql or possible-types.json at the repository root: run `go generate ./...` (or this test with
+// -update) after changing graph/schema.
 func TestServedSchemaIsCommitted(t *testing.T) {
 	s := startServer(t, nil)
-	r := s.send(t, "GET", "/schema.graphql", nil, "")
-	if mt, cs := r.mediaType(t); r.Status != http.StatusOK || mt != "text/plain" || cs != "utf-8" {
-		t.Fatalf("status %d, Content-Type %q", r.Status, r.Header.Get("Content-Type"))
+	for _, doc := range []struct{ path, file, mediaType, charset string }{
+		{"/schema.graphql", "schema.graphql", "text/plain", "utf-8"},
+		{"/possible-types.json", "possible-types.json", "application/json", ""},
+	} {
+		t.Run(doc.file, func(t *testing.T) {
+			r := s.send(t, "GET", doc.path, nil, "")
+			if mt, cs := r.mediaType(t); r.Status != http.StatusOK || mt != doc.mediaType || cs != doc.charset {
+				t.Fatalf("status %d, Content-Type %q", r.Status, r.Header.Get("Content-Type"))
+			}
+			if *update {
+				if err := os.WriteFile(doc.file, r.Body, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			committed, err := os.ReadFile(doc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(committed) != string(r.Body) {
+				t.Errorf("%s differs from what the server publishes; run go generate ./... or go test -run %s -update", doc.file, t.Name())
+			}
+			if again := s.send(t, "GET", doc.path, map[string]string{"If-None-Match": r.Header.Get("ETag")}, ""); again.Status != http.StatusNotModified {
+				t.Errorf("If-None-Match: status %d", again.Status)
+			}
+		})
 	}
-	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(r.Body)}); err != nil {
+
+	// The possible types are the schema's: every implementation of each interface, every member of each union.
+	r := s.send(t, "GET", "/schema.graphql", nil, "")
+	sdl, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(r.Body)})
+	if err != nil {
 		t.Fatalf("the served SDL is not a valid schema: %v", err)
 	}
-	if *update {
-		if err := os.WriteFile("schema.graphql", r.Body, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	committed, err := os.ReadFile("schema.graphql")
-	if err != nil {
+	var possible map[string][]string
+	if err := json.Unmarshal(s.send(t, "GET", "/possible-types.json", nil, "").Body, &possible); err != nil {
 		t.Fatal(err)
 	}
-	if string(committed) != string(r.Body) {
-		t.Errorf("schema.graphql differs from the schema the server publishes; run go generate ./... or go test -run %s -update", t.Name())
+	for name, d := range sdl.Types {
+		if d.BuiltIn || (d.Kind != ast.Interface && d.Kind != ast.Union) {
+			continue
+		}
+		var want []string
+		for _, p := range sdl.GetPossibleTypes(d) {
+			want = append(want, p.Name)
+		}
+		slices.Sort(want)
+		if !slices.Equal(possible[name], want) {
+			t.Errorf("possible types of %s: %v, want %v", name, possible[name], want)
+		}
 	}
-	if again := s.send(t, "GET", "/schema.graphql", map[string]string{"If-None-Match": r.Header.Get("ETag")}, ""); again.Status != http.StatusNotModified {
-		t.Errorf("If-None-Match: status %d", again.Status)
+	if len(possible["Node"]) < 9 {
+		t.Errorf("Node has %d possible types: %v", len(possible["Node"]), possible["Node"])
 	}
 }
 

@@ -204,12 +204,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(cfg, log, handler)
 	var wg sync.WaitGroup
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	wg.Go(func() { rm.Poll(pollCtx, cfg.PollInterval) })
@@ -221,7 +216,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	fmt.Fprintf(stdout, "ICLEI Directory listening on %s\n  playground: %s/\n  GraphQL:    %s/graphql\n",
 		baseURL(ln.Addr()), baseURL(ln.Addr()), baseURL(ln.Addr()))
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(guardListener(cfg, ln)) }()
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)

@@ -19,12 +19,19 @@ const (
 // dateLayout writes calendar dates as ISO 8601 dates, as the GraphQL Date scalar does.
 const dateLayout = "2006-01-02"
 
-// addressLine returns an address on one line, as written in the source.
+// addressLine returns an address on one line: its lines as written in the source, joined by commas. A line
+// that ends in a comma in the source ("3F, Suwon Research Institute,") gets no second one.
 func addressLine(a *directory.Address) string {
 	if a == nil {
 		return ""
 	}
-	return strings.Join(a.Lines, ", ")
+	parts := make([]string, 0, len(a.Lines))
+	for _, l := range a.Lines {
+		if l = strings.TrimRight(strings.TrimSpace(l), ", "); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // countryName returns the English name of the country with the ISO code, or the code.

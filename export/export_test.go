@@ -125,3 +125,28 @@ func TestCSVCellsAreNotFormulas(t *testing.T) {
 		}
 	}
 }
+
+func TestOneLineAddressHasNoDoubledCommas(t *testing.T) {
+	t.Parallel()
+	o := office()
+	o.Address.Lines = []string{"(16429) 3F, Suwon Research Institute,", "126, Suin-ro, Gwonseon-gu, Suwon-si,", " ", "Gyeonggi-do, Republic of Korea"}
+	want := "(16429) 3F, Suwon Research Institute, 126, Suin-ro, Gwonseon-gu, Suwon-si, Gyeonggi-do, Republic of Korea"
+	var buf bytes.Buffer
+	if err := export.OfficesCSV(&buf, []*directory.Office{o}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1][slices.Index(rows[0], "address")]; got != want {
+		t.Errorf("CSV address %q, want %q", got, want)
+	}
+	buf.Reset()
+	if err := export.OfficesGeoJSON(&buf, []*directory.Office{o}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"address":"`+want+`"`) {
+		t.Errorf("GeoJSON address is not %q: %s", want, buf.String())
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/httpcache"
+	"github.com/iclei/directory/httperror"
 )
 
 // Snapshots gives the current snapshot of the directory, or nil while none is loaded; directory.ReadModel is one.
@@ -97,9 +98,7 @@ func (e *exports) serve(w http.ResponseWriter, r *http.Request, snap *directory.
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
 		e.opts.Log.ErrorContext(r.Context(), "render export", "path", r.URL.Path, "err", err)
-		w.Header().Del("ETag")
-		w.Header().Set("Cache-Control", httpcache.NoStore)
-		http.Error(w, "internal error; it has been logged", http.StatusInternalServerError)
+		httperror.Write(w, string(directory.CodeInternal), "internal error; it has been logged")
 		return
 	}
 	w.Header().Set("Content-Type", mediaType)
@@ -113,7 +112,7 @@ func (e *exports) snapshot(w http.ResponseWriter) *directory.Snapshot {
 	snap := e.snaps.Snapshot()
 	if snap == nil {
 		w.Header().Set("Retry-After", "5")
-		http.Error(w, "the directory is still loading; try again shortly", http.StatusServiceUnavailable)
+		httperror.Write(w, string(directory.CodeUnavailable), "the directory is still loading; try again shortly")
 	}
 	return snap
 }
@@ -125,11 +124,11 @@ func filterOf(w http.ResponseWriter, r *http.Request, snap *directory.Snapshot) 
 	q := r.URL.Query()
 	for name, values := range q {
 		if name != "region" && name != "country" {
-			http.Error(w, fmt.Sprintf("unknown parameter %q; the parameters are region and country", name), http.StatusBadRequest)
+			httperror.Write(w, string(directory.CodeInvalidInput), fmt.Sprintf("unknown parameter %q; the parameters are region and country", name))
 			return f, false
 		}
 		if len(values) > 1 {
-			http.Error(w, fmt.Sprintf("give the %s parameter at most once", name), http.StatusBadRequest)
+			httperror.Write(w, string(directory.CodeInvalidInput), fmt.Sprintf("give the %s parameter at most once", name))
 			return f, false
 		}
 	}
@@ -141,11 +140,14 @@ func filterOf(w http.ResponseWriter, r *http.Request, snap *directory.Snapshot) 
 		f.Country, err = directory.CheckCountry("country", c)
 	}
 	if err != nil {
-		msg := err.Error()
-		if derr := (*directory.Error)(nil); errors.As(err, &derr) && len(derr.Choices) > 0 {
-			msg = fmt.Sprintf("unknown %s %q; the valid values are %s", derr.Field, q.Get(derr.Field), strings.Join(derr.Choices, ", "))
+		code, msg := string(directory.CodeInvalidInput), "the filter is not valid"
+		if derr := (*directory.Error)(nil); errors.As(err, &derr) {
+			code, msg = string(derr.Code), derr.Message
+			if len(derr.Choices) > 0 {
+				msg = fmt.Sprintf("unknown %s %q; the valid values are %s", derr.Field, q.Get(derr.Field), strings.Join(derr.Choices, ", "))
+			}
 		}
-		http.Error(w, msg, http.StatusBadRequest)
+		httperror.Write(w, code, msg)
 		return f, false
 	}
 	return f, true
@@ -179,11 +181,11 @@ func citiesCSV(w io.Writer, snap *directory.Snapshot, f filter) error {
 func (e *exports) officeVCard(w http.ResponseWriter, r *http.Request) {
 	key, ok := strings.CutSuffix(r.PathValue("file"), ".vcf")
 	if !ok {
-		http.Error(w, "not found; an office's vCard is at /export/offices/{key}.vcf", http.StatusNotFound)
+		httperror.Write(w, string(directory.CodeNotFound), "not found; an office's vCard is at /export/offices/{key}.vcf")
 		return
 	}
 	if len(r.URL.Query()) > 0 {
-		http.Error(w, "an office's vCard takes no parameters", http.StatusBadRequest)
+		httperror.Write(w, string(directory.CodeInvalidInput), "an office's vCard takes no parameters")
 		return
 	}
 	snap := e.snapshot(w)
@@ -192,7 +194,7 @@ func (e *exports) officeVCard(w http.ResponseWriter, r *http.Request) {
 	}
 	o := snap.Office(key)
 	if o == nil {
-		http.Error(w, fmt.Sprintf("no office with key %q; the offices and their keys are listed at /export/offices.csv", key), http.StatusNotFound)
+		httperror.Write(w, string(directory.CodeNotFound), fmt.Sprintf("no office with key %q; the offices and their keys are listed at /export/offices.csv", key))
 		return
 	}
 	source := strings.TrimSuffix(e.opts.BaseURL, "/") + "/export/offices/" + url.PathEscape(key) + ".vcf"

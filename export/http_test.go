@@ -233,7 +233,7 @@ func TestRoutes(t *testing.T) {
 
 	t.Run("an unknown office has no vCard", func(t *testing.T) {
 		w := get(t, h, "/export/offices/atlantis-office.vcf", nil)
-		if mt, _ := mediaType(t, w); w.Code != http.StatusNotFound || mt != "text/plain" || !strings.Contains(w.Body.String(), "atlantis-office") {
+		if code, msg := errorOf(t, w); w.Code != http.StatusNotFound || code != "NOT_FOUND" || !strings.Contains(msg, "atlantis-office") {
 			t.Errorf("status %d, %q: %s", w.Code, w.Header().Get("Content-Type"), w.Body)
 		}
 	})
@@ -278,7 +278,7 @@ func TestRoutes(t *testing.T) {
 		}
 		for target, mention := range cases {
 			w := get(t, h, target, nil)
-			if mt, _ := mediaType(t, w); w.Code != http.StatusBadRequest || mt != "text/plain" || !strings.Contains(w.Body.String(), mention) {
+			if code, msg := errorOf(t, w); w.Code != http.StatusBadRequest || code != "BAD_USER_INPUT" || !strings.Contains(msg, mention) {
 				t.Errorf("%s: status %d, %q: %s", target, w.Code, w.Header().Get("Content-Type"), w.Body)
 			}
 		}
@@ -330,4 +330,22 @@ func TestRoutesWhileTheDirectoryLoads(t *testing.T) {
 // unfold returns the content lines of a vCard, continuation lines joined (RFC 6350, section 3.2).
 func unfold(card string) []string {
 	return strings.Split(strings.TrimSuffix(strings.ReplaceAll(card, "\r\n ", ""), "\r\n"), "\r\n")
+}
+
+// errorOf reads an error answer in the server's error shape: JSON, one error, its code and message.
+func errorOf(t *testing.T, w *httptest.ResponseRecorder) (code, message string) {
+	t.Helper()
+	if mt, _ := mediaType(t, w); mt != "application/json" {
+		t.Errorf("an error answer of media type %q", mt)
+	}
+	var body struct {
+		Errors []struct {
+			Message    string
+			Extensions struct{ Code string }
+		}
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || len(body.Errors) != 1 {
+		t.Fatalf("not one error in the server's shape: %s", w.Body)
+	}
+	return body.Errors[0].Extensions.Code, body.Errors[0].Message
 }

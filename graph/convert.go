@@ -1,37 +1,12 @@
 package graph
 
 import (
-	"context"
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"strings"
 	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph/model"
 )
-
-type snapshotKey struct{}
-
-// WithSnapshot returns ctx carrying the snapshot one operation reads from, so that every resolver of the
-// operation sees the same revision even if the read model reloads meanwhile.
-func WithSnapshot(ctx context.Context, s *directory.Snapshot) context.Context {
-	return context.WithValue(ctx, snapshotKey{}, s)
-}
-
-// snap returns the snapshot an operation reads. A query reads the one the operation started with, so that all its
-// fields agree even if the read model reloads meanwhile; a mutation reads the newest, which holds its own writes.
-func (r *Resolver) snap(ctx context.Context) *directory.Snapshot {
-	if graphql.HasOperationContext(ctx) {
-		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
-			return r.ReadModel.Snapshot()
-		}
-	}
-	if s, ok := ctx.Value(snapshotKey{}).(*directory.Snapshot); ok {
-		return s
-	}
-	return r.ReadModel.Snapshot()
-}
 
 func optional(s string) *string {
 	if s == "" {

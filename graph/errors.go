@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/iclei/directory/directory"
@@ -44,14 +46,14 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				out.Extensions["validChoices"] = derr.Choices
 			}
 			if derr.Code == directory.CodeInternal || derr.Err != nil {
-				log.ErrorContext(ctx, "request failed", "code", derr.Code, "path", path.String(), "err", err)
+				logFailure(ctx, log, string(derr.Code), path, err)
 			}
 			return out
 		case errors.As(err, &gerr) && gerr.Err == nil && gerr.Extensions["code"] != nil:
 			// Parse and validation errors: their messages describe the client's query.
 			return gerr
 		}
-		log.ErrorContext(ctx, "internal error", "path", path.String(), "err", err)
+		logFailure(ctx, log, string(directory.CodeInternal), path, err)
 		out := &gqlerror.Error{Message: internalMessage, Path: path, Extensions: map[string]any{"code": string(directory.CodeInternal)}}
 		if errors.As(err, &gerr) {
 			out.Path, out.Locations = gerr.Path, gerr.Locations
@@ -60,11 +62,25 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// Recover turns a panic in a resolver into an internal error; the presenter logs it.
-func Recover(ctx context.Context, p any) error {
-	return &directory.Error{Code: directory.CodeInternal, Message: internalMessage, Err: panicError{p}}
+// logFailure logs a failure the client sees only as its code, once: here, where it is presented, with its
+// detail and, for a panic, the stack.
+func logFailure(ctx context.Context, log *slog.Logger, code string, path ast.Path, err error) {
+	attrs := []any{"code", code, "path", path.String(), "err", err}
+	var p panicError
+	if errors.As(err, &p) {
+		attrs = append(attrs, "stack", string(p.stack))
+	}
+	log.ErrorContext(ctx, "request failed", attrs...)
 }
 
-type panicError struct{ value any }
+// Recover turns a panic in a resolver into an internal error carrying the stack; the presenter logs it.
+func Recover(ctx context.Context, p any) error {
+	return &directory.Error{Code: directory.CodeInternal, Message: internalMessage, Err: panicError{p, debug.Stack()}}
+}
+
+type panicError struct {
+	value any
+	stack []byte
+}
 
 func (p panicError) Error() string { return fmt.Sprint("panic: ", p.value) }

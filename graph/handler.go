@@ -9,14 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph/schema"
@@ -25,7 +22,9 @@ import (
 
 // Options configure the GraphQL handler.
 type Options struct {
-	// Introspection enables schema introspection (and with it the playground's docs and completion).
+	// Introspection enables schema introspection (and with it the playground's docs and completion). With it
+	// off, validation errors make no field suggestions either, whatever Limits.DisableSuggestions says: they
+	// would reveal the schema's field names.
 	Introspection bool
 	// QueryCacheSize is how many parsed and validated queries are kept.
 	QueryCacheSize int
@@ -56,7 +55,9 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	}
 	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auth: opts.Auth, applications: opts.Applications,
 		present: ErrorPresenter(opts.Log)}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()}))
+	base := NewExecutableSchema(Config{}).Schema()
+	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutIncrementalDelivery(base)})
+	srv := handler.New(es)
 	transport := &httpTransport{
 		rm:           rm,
 		fingerprint:  fingerprint(opts),
@@ -69,42 +70,36 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	// The executor graph/codegen generates resolves most fields without gqlgen's field middleware: add no
 	// extension that is a graphql.FieldInterceptor, and no AroundFields, as it would see only some fields.
 	srv.AddTransport(transport)
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](max(opts.QueryCacheSize, 1)))
+
+	queries := lru.New[*ast.QueryDocument](max(opts.QueryCacheSize, 1))
+	srv.SetQueryCache(queries)
+	limits := opts.Limits
+	limits.DisableSuggestions = limits.DisableSuggestions || !opts.Introspection
+	rules := validationRules(limits.DisableSuggestions)
+	srv.SetValidationRulesFn(rules)
+	srv.SetDisableSuggestion(limits.DisableSuggestions)
+	if limits.MaxTokens > 0 {
+		srv.SetParserTokenLimit(limits.MaxTokens)
+	}
+
+	// Parameter mutators run in this order: the persisted query is looked up before the gate reads it.
+	if opts.PersistedQueryCacheSize > 0 {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.PersistedQueryCacheSize)})
+	}
+	srv.Use(&documentGate{schema: es.Schema(), cache: queries, rules: rules, limits: limits})
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.Use(introspectionOff{})
 	}
-	if opts.PersistedQueryCacheSize > 0 {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.PersistedQueryCacheSize)})
-	}
+	srv.Use(&costLimit{max: limits.MaxComplexity})
+
 	srv.SetErrorPresenter(resolver.present)
-	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		opts.Log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
-		return Recover(ctx, p)
-	})
-	srv.AroundOperations(resolver.withSnapshot)
+	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(resolver.authenticate)
-	applyLimits(srv, opts.Limits)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpRequestKey{}, r)))
 	}), nil
-}
-
-// withSnapshot gives the operation a snapshot of the read model: the one the transport picked for the request,
-// or else the current one. It refuses the operation while there is none.
-func (r *Resolver) withSnapshot(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if _, ok := snapshotFrom(ctx); ok {
-		return next(ctx)
-	}
-	s := r.ReadModel.Snapshot()
-	if s == nil {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-			Message:    "the directory is still loading; try again shortly",
-			Extensions: map[string]any{"code": string(directory.CodeUnavailable)},
-		}}})
-	}
-	return next(WithSnapshot(ctx, s))
 }
 
 // fingerprint names what, besides the revision and the request, a response depends on: the schema, the build

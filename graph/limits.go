@@ -2,119 +2,173 @@ package graph
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/graph/cost"
+	"github.com/iclei/directory/httperror"
 )
 
 // Limits bound what one request may ask for (OWASP GraphQL cheat sheet). Zero leaves a limit off.
+//
+// The limits on a document's shape (MaxFields, MaxDepth, MaxAliases) are checked on the parsed document before
+// it is validated: the document gate (document.go) measures it in one pass linear in its size, so that no
+// pass that walks a document's expansion, gqlgen's validation included, ever sees a document over them.
+// MaxComplexity is checked once the operation is validated and its variables known.
 type Limits struct {
+	// MaxTokens bounds how many tokens the parser reads.
+	MaxTokens int
+	// MaxFields bounds how many fields the document selects with every fragment spread expanded, each
+	// operation and each fragment definition counted (cost.Shape).
+	MaxFields int
 	// MaxDepth bounds how deeply selections nest.
 	MaxDepth int
+	// MaxAliases bounds how many aliased fields an operation (or a fragment) may select.
+	MaxAliases int
+	// MaxRepeats bounds how often one field may be selected at one place in the response, and how many
+	// fragments may be spread at one place, through fragments and inline fragments (cost.Repeats): validation
+	// compares every such pair, and the pairs below each. It is checked when MaxFields is set, which bounds the
+	// walk it takes.
+	MaxRepeats int
 	// MaxComplexity bounds the operation's complexity: each field counts 1 plus its selections, and a connection
 	// or list counts its selections once per record it may return (first, last or the default page size).
 	MaxComplexity int
-	// MaxAliases bounds how many aliased fields an operation may select.
-	MaxAliases int
-	// MaxTokens bounds how many tokens the parser reads.
-	MaxTokens int
 	// DisableSuggestions leaves "did you mean" suggestions out of validation errors.
 	DisableSuggestions bool
 }
 
-// Error codes of the limits.
-const (
-	CodeDepthLimit   = "QUERY_DEPTH_LIMIT_EXCEEDED"
-	CodeAliasLimit   = "ALIAS_LIMIT_EXCEEDED"
-	CodeComplexLimit = "COMPLEXITY_LIMIT_EXCEEDED"
-)
-
-func applyLimits(srv *handler.Server, l Limits) {
-	if l.MaxTokens > 0 {
-		srv.SetParserTokenLimit(l.MaxTokens)
+// checkShape refuses a document whose shape exceeds the limits.
+func (l Limits) checkShape(s cost.Shape) *gqlerror.Error {
+	refuse := func(code, format string, args ...any) *gqlerror.Error {
+		err := gqlerror.Errorf(format, args...)
+		errcode.Set(err, code)
+		return err
 	}
-	srv.SetDisableSuggestion(l.DisableSuggestions)
-	if l.MaxDepth > 0 || l.MaxAliases > 0 {
-		srv.Use(shapeLimit{maxDepth: l.MaxDepth, maxAliases: l.MaxAliases})
+	switch {
+	case len(s.Cycle) > 0:
+		return refuse(httperror.CodeValidationFailed, "fragment %s spreads itself (%s); a fragment cannot contain itself",
+			s.Cycle[0], strings.Join(s.Cycle, " → "))
+	case l.MaxFields > 0 && s.Fields > l.MaxFields:
+		return refuse(httperror.CodeFieldLimit,
+			"the document selects %s fields once its fragment spreads are expanded (each operation and fragment counted), which exceeds the limit of %d; spread fewer fragments or split the document",
+			countOf(s.Fields), l.MaxFields)
+	case l.MaxDepth > 0 && s.Depth > l.MaxDepth:
+		return refuse(httperror.CodeDepthLimit, "operation nests %d levels deep, which exceeds the limit of %d; split it into several operations", s.Depth, l.MaxDepth)
+	case l.MaxAliases > 0 && s.Aliases > l.MaxAliases:
+		return refuse(httperror.CodeAliasLimit, "operation uses %s aliases, which exceeds the limit of %d", countOf(s.Aliases), l.MaxAliases)
 	}
-	if l.MaxComplexity > 0 {
-		srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
-	}
+	return nil
 }
 
-// shapeLimit refuses operations nested too deeply or with too many aliases, before they run.
-type shapeLimit struct{ maxDepth, maxAliases int }
+// checkRepeats refuses a document that selects a field, or spreads fragments, too often at one place.
+func (l Limits) checkRepeats(r cost.Repeat) *gqlerror.Error {
+	place := func(path []string) string {
+		if len(path) == 0 {
+			return "the top of the response"
+		}
+		return strings.Join(path, ".")
+	}
+	var err *gqlerror.Error
+	switch {
+	case r.Count > l.MaxRepeats:
+		err = gqlerror.Errorf("the document selects %s %d times at one place in the response (through its fragments too), which exceeds the limit of %d; select each field once at each place",
+			place(r.Path), r.Count, l.MaxRepeats)
+	case r.Spreads > l.MaxRepeats:
+		err = gqlerror.Errorf("the document spreads %d fragments at %s, which exceeds the limit of %d; merge some of them",
+			r.Spreads, place(r.SpreadsPath), l.MaxRepeats)
+	default:
+		return nil
+	}
+	errcode.Set(err, httperror.CodeRepeatLimit)
+	return err
+}
+
+// countOf writes a count that may have saturated.
+func countOf(n int) string {
+	if n == math.MaxInt {
+		return "more than " + fmt.Sprint(math.MaxInt)
+	}
+	return fmt.Sprint(n)
+}
+
+// costExtension names the operation's cost in the operation's stats.
+const costExtension = "Cost"
+
+// Cost is an operation's complexity and the limit it was held to (0 for none). The transport reports it in
+// the response's extensions.cost.
+type Cost struct {
+	Complexity int `json:"complexity"`
+	Limit      int `json:"limit,omitempty"`
+}
+
+// costLimit computes every operation's complexity, each fragment once (cost.Operation), records it for the
+// response, and refuses an operation over the limit before it runs. It replaces gqlgen's ComplexityLimit,
+// which walks a fragment every time it is spread.
+type costLimit struct {
+	es  graphql.ExecutableSchema
+	max int
+}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = shapeLimit{}
+} = (*costLimit)(nil)
 
-func (shapeLimit) ExtensionName() string                   { return "ShapeLimit" }
-func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (l shapeLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	op := oc.Doc.Operations.ForName(oc.OperationName)
-	if op == nil {
-		return nil
-	}
-	depth, aliases := measure(op.SelectionSet, oc.Doc.Fragments, map[string]bool{})
-	if l.maxDepth > 0 && depth > l.maxDepth {
-		err := gqlerror.Errorf("operation nests %d levels deep, which exceeds the limit of %d; split it into several operations", depth, l.maxDepth)
-		errcode.Set(err, CodeDepthLimit)
-		return err
-	}
-	if l.maxAliases > 0 && aliases > l.maxAliases {
-		err := gqlerror.Errorf("operation uses %d aliases, which exceeds the limit of %d", aliases, l.maxAliases)
-		errcode.Set(err, CodeAliasLimit)
+func (*costLimit) ExtensionName() string { return "CostLimit" }
+
+func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
+	c.es = es
+	return nil
+}
+
+func (c *costLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	complexity := cost.Operation(ctx, c.es, oc.Operation, oc.Variables)
+	oc.Stats.SetExtension(costExtension, &Cost{Complexity: complexity, Limit: c.max})
+	if c.max > 0 && complexity > c.max {
+		err := gqlerror.Errorf("operation has complexity %s, which exceeds the limit of %d; ask for smaller pages or fewer nested lists",
+			countOf(complexity), c.max)
+		errcode.Set(err, httperror.CodeComplexityLimit)
 		return err
 	}
 	return nil
 }
 
-// measure returns how deeply a selection set nests and how many aliased fields it selects, following fragment
-// spreads (each fragment once along a path, so that a cycle cannot loop). The ofType chain of an introspected
-// type does not count: it unwraps list and non-null wrappers one at a time, never fans out, and GraphiQL asks
-// for nine levels of it, which would otherwise put the playground's own introspection query past the limit.
-func measure(set ast.SelectionSet, fragments ast.FragmentDefinitionList, onPath map[string]bool) (depth, aliases int) {
-	for _, sel := range set {
-		var d, a int
-		switch s := sel.(type) {
-		case *ast.Field:
-			d, a = measure(s.SelectionSet, fragments, onPath)
-			if s.Name != "ofType" || s.ObjectDefinition == nil || s.ObjectDefinition.Name != "__Type" {
-				d++
-			}
-			if s.Alias != "" && s.Alias != s.Name {
-				a++
-			}
-		case *ast.InlineFragment:
-			d, a = measure(s.SelectionSet, fragments, onPath)
-		case *ast.FragmentSpread:
-			f := fragments.ForName(s.Name)
-			if f == nil || onPath[s.Name] {
-				continue
-			}
-			onPath[s.Name] = true
-			d, a = measure(f.SelectionSet, fragments, onPath)
-			delete(onPath, s.Name)
-		}
-		depth, aliases = max(depth, d), aliases+a
+// reportCost puts the operation's cost, where it was computed, in the response's extensions.
+func reportCost(resp *graphql.Response, oc *graphql.OperationContext) {
+	if oc == nil {
+		return
 	}
-	return depth, aliases
+	c, ok := oc.Stats.GetExtension(costExtension).(*Cost)
+	if !ok {
+		return
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions["cost"] = c
+}
+
+// onlyCost reports whether a response's extensions hold nothing but its cost, which is the same every time
+// the same request is answered at the same snapshot.
+func onlyCost(ext map[string]any) bool {
+	_, has := ext["cost"]
+	return len(ext) == 0 || len(ext) == 1 && has
 }
 
 // complexity returns the complexity functions of the schema's lists: every connection (a field whose last
 // arguments are first, after, last and before) counts its selections once per record of a page, and the lists
 // sized by their arguments (nodes, nearestOffices) once per record they may return. The connections are found
-// by their signature, so that a new connection is counted without anyone remembering to add it here.
+// by their signature, so that a new connection is counted without anyone remembering to add it here. The
+// products saturate rather than overflow.
 func complexity() ComplexityRoot {
 	var c ComplexityRoot
 	pageArgs := []reflect.Type{reflect.TypeFor[*int](), reflect.TypeFor[*string](), reflect.TypeFor[*int](), reflect.TypeFor[*string]()}
@@ -143,13 +197,13 @@ func complexity() ComplexityRoot {
 				} else if last := args[tail+2].Interface().(*int); last != nil {
 					size = *last
 				}
-				return []reflect.Value{reflect.ValueOf(1 + child*min(max(size, 1), directory.MaxPageSize))}
+				return []reflect.Value{reflect.ValueOf(cost.Add(1, cost.Mul(child, min(max(size, 1), directory.MaxPageSize))))}
 			}))
 		}
 	}
-	c.Query.Nodes = func(child int, ids []string) int { return 1 + child*max(len(ids), 1) }
+	c.Query.Nodes = func(child int, ids []string) int { return cost.Add(1, cost.Mul(child, max(len(ids), 1))) }
 	c.Query.NearestOffices = func(child int, _, _ float64, first *int) int {
-		return 1 + child*max(valueOf(first), 1)
+		return cost.Add(1, cost.Mul(child, max(valueOf(first), 1)))
 	}
 	return c
 }
@@ -161,8 +215,7 @@ type introspectionOff struct{}
 func (introspectionOff) ExtensionName() string                   { return "IntrospectionOff" }
 func (introspectionOff) Validate(graphql.ExecutableSchema) error { return nil }
 func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	op := oc.Doc.Operations.ForName(oc.OperationName)
-	if op == nil || !selects(op.SelectionSet, oc.Doc.Fragments, map[string]bool{}, "__schema", "__type") {
+	if !selects(oc.Operation.SelectionSet, map[string]bool{}, "__schema", "__type") {
 		return nil
 	}
 	err := gqlerror.Errorf("introspection is turned off on this server; the schema is published at /schema.graphql")
@@ -170,22 +223,23 @@ func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.Op
 	return err
 }
 
-// selects reports whether a selection set selects a field with one of the names, through fragments too.
-func selects(set ast.SelectionSet, fragments ast.FragmentDefinitionList, seen map[string]bool, names ...string) bool {
+// selects reports whether a selection set selects a field with one of the names, through fragments too,
+// visiting each fragment once.
+func selects(set ast.SelectionSet, seen map[string]bool, names ...string) bool {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if slices.Contains(names, s.Name) || selects(s.SelectionSet, fragments, seen, names...) {
+			if slices.Contains(names, s.Name) || selects(s.SelectionSet, seen, names...) {
 				return true
 			}
 		case *ast.InlineFragment:
-			if selects(s.SelectionSet, fragments, seen, names...) {
+			if selects(s.SelectionSet, seen, names...) {
 				return true
 			}
 		case *ast.FragmentSpread:
-			if f := fragments.ForName(s.Name); f != nil && !seen[s.Name] {
+			if s.Definition != nil && !seen[s.Name] {
 				seen[s.Name] = true
-				if selects(f.SelectionSet, fragments, seen, names...) {
+				if selects(s.Definition.SelectionSet, seen, names...) {
 					return true
 				}
 			}

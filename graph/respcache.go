@@ -135,8 +135,9 @@ func snapshotQuery(name string) (snapshotOnly, known bool) {
 
 // readsSnapshotOnly reports whether every root field the query selects, through fragments too, is answered
 // by the snapshot alone. Only root fields are checked: below them, every type reached from a snapshot field is
-// resolved from the snapshot.
-func readsSnapshotOnly(set ast.SelectionSet, fragments ast.FragmentDefinitionList) bool {
+// resolved from the snapshot. Each fragment is looked at once: what it selects does not change where it is
+// spread.
+func readsSnapshotOnly(set ast.SelectionSet, seen map[string]bool) bool {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
@@ -144,13 +145,16 @@ func readsSnapshotOnly(set ast.SelectionSet, fragments ast.FragmentDefinitionLis
 				return false
 			}
 		case *ast.InlineFragment:
-			if !readsSnapshotOnly(s.SelectionSet, fragments) {
+			if !readsSnapshotOnly(s.SelectionSet, seen) {
 				return false
 			}
 		case *ast.FragmentSpread:
-			// Validation has refused fragment cycles by now.
-			f := fragments.ForName(s.Name)
-			if f == nil || !readsSnapshotOnly(f.SelectionSet, fragments) {
+			// Validation has bound every spread to its fragment by now.
+			if seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if s.Definition == nil || !readsSnapshotOnly(s.Definition.SelectionSet, seen) {
 				return false
 			}
 		}

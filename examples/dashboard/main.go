@@ -32,7 +32,10 @@ func main() {
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// docs:begin client
+	// GET requests, so that HTTP caches and a CDN can answer repeated queries (mutations need NewClient: POST).
 	client := graphql.NewClientUsingGet(*url, &http.Client{Timeout: 10 * time.Second})
+	// docs:end client
 	if err := run(ctx, client, *region, *city, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "dashboard:", err)
 		os.Exit(1)
@@ -40,11 +43,12 @@ func main() {
 }
 
 func run(ctx context.Context, client graphql.Client, region, city string, w io.Writer) error {
+	// docs:begin pages
 	after := ""
 	for first := true; ; first = false {
 		resp, err := directoryclient.RegionCities(ctx, client, region, 100, after)
 		if err != nil {
-			return err
+			return err // an error in the answer (its extensions.code, such as BAD_USER_INPUT) is an error here
 		}
 		r := resp.Region
 		if r.Code == "" {
@@ -66,6 +70,7 @@ func run(ctx context.Context, client graphql.Client, region, city string, w io.W
 		}
 		after = r.Cities.PageInfo.EndCursor
 	}
+	// docs:end pages
 	if city == "" {
 		return nil
 	}

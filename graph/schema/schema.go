@@ -6,6 +6,7 @@ package schema
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -84,4 +85,35 @@ func SDL() ([]byte, error) {
 		formatter.NewFormatter(&buf, formatter.WithIndent("  ")).FormatSchemaDocument(doc)
 	}
 	return buf.Bytes(), nil
+}
+
+// PossibleTypes returns the schema's abstract types (interfaces and unions) with the object types each may be,
+// as JSON in the form Apollo Client's possibleTypes option takes: {"Node": ["City", ...], ...}. Clients that
+// cache by type need it to match fragments on an interface or union without introspecting the schema.
+func PossibleTypes() ([]byte, error) {
+	sources, err := Sources()
+	if err != nil {
+		return nil, err
+	}
+	s, err := gqlparser.LoadSchema(sources...)
+	if err != nil {
+		return nil, fmt.Errorf("load schema: %w", err)
+	}
+	possible := map[string][]string{}
+	for name, t := range s.Types {
+		if t.BuiltIn || (t.Kind != ast.Interface && t.Kind != ast.Union) {
+			continue
+		}
+		names := []string{}
+		for _, p := range s.GetPossibleTypes(t) {
+			names = append(names, p.Name)
+		}
+		slices.Sort(names)
+		possible[name] = names
+	}
+	out, err := json.MarshalIndent(possible, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
 }
