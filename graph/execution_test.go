@@ -16,8 +16,7 @@ import (
 )
 
 // The executor graph/codegen generates resolves fields and list elements inline. These tests pin what a
-// client sees of that: answers in order, errors at the path of the list element they come from, and @defer
-// delivered in the one response.
+// client sees of that: answers in order, and errors at the path of the list element they come from.
 
 func seededHandler(t *testing.T) http.Handler {
 	t.Helper()
@@ -106,18 +105,5 @@ func TestErrorsInListElementsNameTheirIndex(t *testing.T) {
 		if e.Extensions.Code != string(directory.CodeInvalidInput) {
 			t.Errorf("error %d has code %q", i, e.Extensions.Code)
 		}
-	}
-}
-
-func TestDeferredFieldsAreDeliveredInline(t *testing.T) {
-	t.Parallel()
-	h := seededHandler(t)
-	plain, _ := execute(t, h, `{ country(code: "KR") { code name region { name } } }`)
-	deferred, raw := execute(t, h, `{ country(code: "KR") { code ... @defer(label: "more") { name region { name } } } }`)
-	if deferred.Errors != nil || deferred.HasNext != nil {
-		t.Fatalf("a deferred fragment gave %s", raw)
-	}
-	if string(deferred.Data) != string(plain.Data) {
-		t.Errorf("with @defer the data is %s, want %s", deferred.Data, plain.Data)
 	}
 }
