@@ -3042,6 +3042,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	// inline is what the fields of the operation share (inline.gotpl).
+	inline inlineState
 }
 
 func newExecutionContext(
@@ -5857,23 +5859,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Activity_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Activity) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Activity_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.ActivityKind) graphql.Marshaler {
-			return ec.marshalNActivityKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐActivityKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNActivityKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐActivityKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Activity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Activity", field, false, false, "ActivityKind")
@@ -5899,7 +5885,7 @@ func (ec *executionContext) _Activity_description(ctx context.Context, field gra
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Activity().Description(ctx, obj)
+		return ec.inlineActivityResolver().Description(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -5916,23 +5902,20 @@ func (ec *executionContext) fieldContext_Activity_description(_ context.Context,
 }
 
 func (ec *executionContext) _Activity_date(ctx context.Context, field graphql.CollectedField, obj *directory.Activity) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Activity_date(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Activity_date(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Date
+	fc.Result = res
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Activity_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Activity", field, false, false, "Date")
@@ -5951,7 +5934,7 @@ func (ec *executionContext) _Activity_organizers(ctx context.Context, field grap
 		}
 	}()
 	res, err := func() ([]model.Institution, error) {
-		return ec.Resolvers.Activity().Organizers(ctx, obj)
+		return ec.inlineActivityResolver().Organizers(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -5965,46 +5948,40 @@ func (ec *executionContext) fieldContext_Activity_organizers(_ context.Context, 
 }
 
 func (ec *executionContext) _Address_lines(ctx context.Context, field graphql.CollectedField, obj *directory.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_lines(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Lines, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Address_lines(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Lines
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Address_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_street(ctx context.Context, field graphql.CollectedField, obj *directory.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_street(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Street, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Address_street(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Street
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Address_street(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
@@ -6023,7 +6000,7 @@ func (ec *executionContext) _Address_locality(ctx context.Context, field graphql
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Address().Locality(ctx, obj)
+		return ec.inlineAddressResolver().Locality(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6052,7 +6029,7 @@ func (ec *executionContext) _Address_province(ctx context.Context, field graphql
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Address().Province(ctx, obj)
+		return ec.inlineAddressResolver().Province(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6081,7 +6058,7 @@ func (ec *executionContext) _Address_postalCode(ctx context.Context, field graph
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Address().PostalCode(ctx, obj)
+		return ec.inlineAddressResolver().PostalCode(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6110,7 +6087,7 @@ func (ec *executionContext) _Address_country(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*directory.Country, error) {
-		return ec.Resolvers.Address().Country(ctx, obj)
+		return ec.inlineAddressResolver().Country(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6170,46 +6147,27 @@ func (ec *executionContext) fieldContext_ApplicationReceipt_reference(_ context.
 }
 
 func (ec *executionContext) _ApplicationReceipt_status(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationReceipt_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.ApplicationStatus) graphql.Marshaler {
-			return ec.marshalNApplicationStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNApplicationStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_ApplicationReceipt_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationReceipt", field, false, false, "ApplicationStatus")
 }
 
 func (ec *executionContext) _ApplicationReceipt_submittedAt(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApplicationReceipt_submittedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubmittedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ApplicationReceipt_submittedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.SubmittedAt
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ApplicationReceipt_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationReceipt", field, false, false, "DateTime")
@@ -6228,7 +6186,7 @@ func (ec *executionContext) _ApplicationReceipt_region(ctx context.Context, fiel
 		}
 	}()
 	res, err := func() (*directory.Region, error) {
-		return ec.Resolvers.ApplicationReceipt().Region(ctx, obj)
+		return ec.inlineApplicationReceiptResolver().Region(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6266,7 +6224,7 @@ func (ec *executionContext) _ApplicationReceipt_secretariat(ctx context.Context,
 		}
 	}()
 	res, err := func() (*directory.Secretariat, error) {
-		return ec.Resolvers.ApplicationReceipt().Secretariat(ctx, obj)
+		return ec.inlineApplicationReceiptResolver().Secretariat(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6304,7 +6262,7 @@ func (ec *executionContext) _ApplicationReceipt_decidedAt(ctx context.Context, f
 		}
 	}()
 	res, err := func() (*time.Time, error) {
-		return ec.Resolvers.ApplicationReceipt().DecidedAt(ctx, obj)
+		return ec.inlineApplicationReceiptResolver().DecidedAt(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6333,7 +6291,7 @@ func (ec *executionContext) _ApplicationReceipt_note(ctx context.Context, field 
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.ApplicationReceipt().Note(ctx, obj)
+		return ec.inlineApplicationReceiptResolver().Note(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6362,7 +6320,7 @@ func (ec *executionContext) _ApplicationReceipt_city(ctx context.Context, field 
 		}
 	}()
 	res, err := func() (*directory.City, error) {
-		return ec.Resolvers.ApplicationReceipt().City(ctx, obj)
+		return ec.inlineApplicationReceiptResolver().City(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6409,23 +6367,7 @@ func (ec *executionContext) fieldContext_AuditEntry_key(_ context.Context, field
 }
 
 func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Action) graphql.Marshaler {
-			return ec.marshalNAuditAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAuditAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAction(ctx, field.Selections, obj.Action)
 }
 func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "AuditAction")
@@ -6439,23 +6381,20 @@ func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_at(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.At, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_AuditEntry_at(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.At
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
@@ -6469,46 +6408,40 @@ func (ec *executionContext) fieldContext_AuditEntry_version(_ context.Context, f
 }
 
 func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_before(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Before, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOJSON2map(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AuditEntry_before(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Before
+	fc.Result = res
+	return ec.marshalOJSON2map(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_after(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.After, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOJSON2map(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_AuditEntry_after(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.After
+	fc.Result = res
+	return ec.marshalOJSON2map(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "JSON")
@@ -6552,23 +6485,20 @@ func (ec *executionContext) fieldContext_City_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _City_localNames(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_localNames(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LocalNames, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.LocalName) graphql.Marshaler {
-			return ec.marshalNLocalName2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐLocalNameᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_City_localNames(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.LocalNames
+	fc.Result = res
+	return ec.marshalNLocalName2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐLocalNameᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_City_localNames(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -6596,8 +6526,7 @@ func (ec *executionContext) _City_localName(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*string, error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.City().LocalName(ctx, obj, fc.Args["lang"].(string))
+		return ec.inlineCityResolver().LocalName(ctx, obj, fc.Args["lang"].(string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6626,7 +6555,7 @@ func (ec *executionContext) fieldContext_City_localName(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_City_localName_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_City_localName_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6646,7 +6575,7 @@ func (ec *executionContext) _City_government(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.City().Government(ctx, obj)
+		return ec.inlineCityResolver().Government(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6663,23 +6592,7 @@ func (ec *executionContext) fieldContext_City_government(_ context.Context, fiel
 }
 
 func (ec *executionContext) _City_kind(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.CityKind) graphql.Marshaler {
-			return ec.marshalNCityKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCityKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNCityKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCityKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_City_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, false, false, "CityKind")
@@ -6698,7 +6611,7 @@ func (ec *executionContext) _City_country(ctx context.Context, field graphql.Col
 		}
 	}()
 	res, err := func() (*directory.Country, error) {
-		return ec.Resolvers.City().Country(ctx, obj)
+		return ec.inlineCityResolver().Country(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6733,7 +6646,7 @@ func (ec *executionContext) _City_region(ctx context.Context, field graphql.Coll
 		}
 	}()
 	res, err := func() (*directory.Region, error) {
-		return ec.Resolvers.City().Region(ctx, obj)
+		return ec.inlineCityResolver().Region(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6768,7 +6681,7 @@ func (ec *executionContext) _City_parent(ctx context.Context, field graphql.Coll
 		}
 	}()
 	res, err := func() (*directory.City, error) {
-		return ec.Resolvers.City().Parent(ctx, obj)
+		return ec.inlineCityResolver().Parent(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6806,8 +6719,7 @@ func (ec *executionContext) _City_districts(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.City], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.City().Districts(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineCityResolver().Districts(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6833,7 +6745,7 @@ func (ec *executionContext) fieldContext_City_districts(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_City_districts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_City_districts_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6853,7 +6765,7 @@ func (ec *executionContext) _City_population(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*int, error) {
-		return ec.Resolvers.City().Population(ctx, obj)
+		return ec.inlineCityResolver().Population(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6870,23 +6782,20 @@ func (ec *executionContext) fieldContext_City_population(_ context.Context, fiel
 }
 
 func (ec *executionContext) _City_location(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_location(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Location, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Location) graphql.Marshaler {
-			return ec.marshalOLocation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐLocation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_City_location(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Location
+	fc.Result = res
+	return ec.marshalOLocation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐLocation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_City_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -6914,7 +6823,7 @@ func (ec *executionContext) _City_membership(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*directory.Membership, error) {
-		return ec.Resolvers.City().Membership(ctx, obj)
+		return ec.inlineCityResolver().Membership(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -6940,23 +6849,20 @@ func (ec *executionContext) fieldContext_City_membership(_ context.Context, fiel
 }
 
 func (ec *executionContext) _City_memberships(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_memberships(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Memberships, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Membership) graphql.Marshaler {
-			return ec.marshalNMembership2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_City_memberships(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Memberships
+	fc.Result = res
+	return ec.marshalNMembership2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_City_memberships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -6984,8 +6890,7 @@ func (ec *executionContext) _City_programs(ctx context.Context, field graphql.Co
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Program], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.City().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineCityResolver().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7011,7 +6916,7 @@ func (ec *executionContext) fieldContext_City_programs(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_City_programs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_City_programs_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7031,7 +6936,7 @@ func (ec *executionContext) _City_nearestOffice(ctx context.Context, field graph
 		}
 	}()
 	res, err := func() (*directory.OfficeDistance, error) {
-		return ec.Resolvers.City().NearestOffice(ctx, obj)
+		return ec.inlineCityResolver().NearestOffice(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7069,7 +6974,7 @@ func (ec *executionContext) _City_service(ctx context.Context, field graphql.Col
 		}
 	}()
 	res, err := func() (*directory.Service, error) {
-		return ec.Resolvers.City().Service(ctx, obj)
+		return ec.inlineCityResolver().Service(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7099,23 +7004,20 @@ func (ec *executionContext) fieldContext_City_version(_ context.Context, field g
 }
 
 func (ec *executionContext) _City_provenance(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_City_provenance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provenance, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
-			return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_City_provenance(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Provenance
+	fc.Result = res
+	return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_City_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -7131,23 +7033,20 @@ func (ec *executionContext) fieldContext_City_provenance(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.City]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CityConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.City]) graphql.Marshaler {
-			return ec.marshalNCityEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CityConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNCityEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CityConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -7195,23 +7094,20 @@ func (ec *executionContext) fieldContext_CityConnection_nodes(_ context.Context,
 }
 
 func (ec *executionContext) _CityConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.City]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CityConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CityConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CityConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -7257,23 +7153,20 @@ func (ec *executionContext) fieldContext_CityEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CityEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.City]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CityEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_CityEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_CityEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -7345,8 +7238,7 @@ func (ec *executionContext) _Country_name(ctx context.Context, field graphql.Col
 		}
 	}()
 	res, err := func() (string, error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Country().Name(ctx, obj, fc.Args["lang"].(*string))
+		return ec.inlineCountryResolver().Name(ctx, obj, fc.Args["lang"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7372,7 +7264,7 @@ func (ec *executionContext) fieldContext_Country_name(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Country_name_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Country_name_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7392,7 +7284,7 @@ func (ec *executionContext) _Country_region(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*directory.Region, error) {
-		return ec.Resolvers.Country().Region(ctx, obj)
+		return ec.inlineCountryResolver().Region(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7427,7 +7319,7 @@ func (ec *executionContext) _Country_service(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*directory.Service, error) {
-		return ec.Resolvers.Country().Service(ctx, obj)
+		return ec.inlineCountryResolver().Service(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7462,8 +7354,7 @@ func (ec *executionContext) _Country_cities(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.City], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Country().Cities(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineCountryResolver().Cities(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7489,7 +7380,7 @@ func (ec *executionContext) fieldContext_Country_cities(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Country_cities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Country_cities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7565,7 +7456,7 @@ func (ec *executionContext) _Counts_countries(ctx context.Context, field graphql
 		}
 	}()
 	res, err := func() (int, error) {
-		return ec.Resolvers.Counts().Countries(ctx, obj)
+		return ec.inlineCountsResolver().Countries(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7600,46 +7491,40 @@ func (ec *executionContext) fieldContext_DirectoryInfo_revision(_ context.Contex
 }
 
 func (ec *executionContext) _DirectoryInfo_loadedAt(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DirectoryInfo_loadedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LoadedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DirectoryInfo_loadedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.LoadedAt
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DirectoryInfo_loadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DirectoryInfo", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _DirectoryInfo_counts(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DirectoryInfo_counts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Counts, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Counts) graphql.Marshaler {
-			return ec.marshalNCounts2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCounts(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_DirectoryInfo_counts(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Counts
+	fc.Result = res
+	return ec.marshalNCounts2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCounts(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_DirectoryInfo_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -7721,23 +7606,7 @@ func (ec *executionContext) fieldContext_Location_longitude(_ context.Context, f
 }
 
 func (ec *executionContext) _Location_precision(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Location_precision(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Precision, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Precision) graphql.Marshaler {
-			return ec.marshalNPrecision2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPrecision(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPrecision2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPrecision(ctx, field.Selections, obj.Precision)
 }
 func (ec *executionContext) fieldContext_Location_precision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Precision")
@@ -7786,7 +7655,7 @@ func (ec *executionContext) _Membership_city(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*directory.City, error) {
-		return ec.Resolvers.Membership().City(ctx, obj)
+		return ec.inlineMembershipResolver().City(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7809,92 +7678,54 @@ func (ec *executionContext) fieldContext_Membership_city(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_category(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Membership_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.MembershipCategory) graphql.Marshaler {
-			return ec.marshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, field.Selections, obj.Category)
 }
 func (ec *executionContext) fieldContext_Membership_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "MembershipCategory")
 }
 
 func (ec *executionContext) _Membership_status(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Membership_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.MembershipStatus) graphql.Marshaler {
-			return ec.marshalNMembershipStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMembershipStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Membership_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "MembershipStatus")
 }
 
 func (ec *executionContext) _Membership_since(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Membership_since(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Since, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Membership_since(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Since
+	fc.Result = res
+	return ec.marshalNDate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Membership_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Membership_until(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Membership_until(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Until, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Membership_until(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Until
+	fc.Result = res
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Membership_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Date")
@@ -7913,7 +7744,7 @@ func (ec *executionContext) _Membership_secretariat(ctx context.Context, field g
 		}
 	}()
 	res, err := func() (*directory.Secretariat, error) {
-		return ec.Resolvers.Membership().Secretariat(ctx, obj)
+		return ec.inlineMembershipResolver().Secretariat(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7951,7 +7782,7 @@ func (ec *executionContext) _Membership_note(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Membership().Note(ctx, obj)
+		return ec.inlineMembershipResolver().Note(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -7975,23 +7806,7 @@ func (ec *executionContext) fieldContext_MembershipApplication_reference(_ conte
 }
 
 func (ec *executionContext) _MembershipApplication_status(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.ApplicationStatus) graphql.Marshaler {
-			return ec.marshalNApplicationStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNApplicationStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "ApplicationStatus")
@@ -8017,7 +7832,7 @@ func (ec *executionContext) _MembershipApplication_country(ctx context.Context, 
 		}
 	}()
 	res, err := func() (*directory.Country, error) {
-		return ec.Resolvers.MembershipApplication().Country(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().Country(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8052,7 +7867,7 @@ func (ec *executionContext) _MembershipApplication_population(ctx context.Contex
 		}
 	}()
 	res, err := func() (*int, error) {
-		return ec.Resolvers.MembershipApplication().Population(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().Population(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8069,23 +7884,7 @@ func (ec *executionContext) fieldContext_MembershipApplication_population(_ cont
 }
 
 func (ec *executionContext) _MembershipApplication_category(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.MembershipCategory) graphql.Marshaler {
-			return ec.marshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, field.Selections, obj.Category)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "MembershipCategory")
@@ -8106,23 +7905,20 @@ func (ec *executionContext) fieldContext_MembershipApplication_email(_ context.C
 }
 
 func (ec *executionContext) _MembershipApplication_phone(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Phone) graphql.Marshaler {
-			return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhone(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_MembershipApplication_phone(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Phone
+	fc.Result = res
+	return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhone(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -8157,7 +7953,7 @@ func (ec *executionContext) _MembershipApplication_region(ctx context.Context, f
 		}
 	}()
 	res, err := func() (*directory.Region, error) {
-		return ec.Resolvers.MembershipApplication().Region(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().Region(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8195,7 +7991,7 @@ func (ec *executionContext) _MembershipApplication_secretariat(ctx context.Conte
 		}
 	}()
 	res, err := func() (*directory.Secretariat, error) {
-		return ec.Resolvers.MembershipApplication().Secretariat(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().Secretariat(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8221,23 +8017,20 @@ func (ec *executionContext) fieldContext_MembershipApplication_secretariat(_ con
 }
 
 func (ec *executionContext) _MembershipApplication_submittedAt(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplication_submittedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubmittedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_MembershipApplication_submittedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.SubmittedAt
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_MembershipApplication_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "DateTime")
@@ -8256,7 +8049,7 @@ func (ec *executionContext) _MembershipApplication_decidedAt(ctx context.Context
 		}
 	}()
 	res, err := func() (*time.Time, error) {
-		return ec.Resolvers.MembershipApplication().DecidedAt(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().DecidedAt(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8285,7 +8078,7 @@ func (ec *executionContext) _MembershipApplication_decidedBy(ctx context.Context
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.MembershipApplication().DecidedBy(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().DecidedBy(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8314,7 +8107,7 @@ func (ec *executionContext) _MembershipApplication_decisionNote(ctx context.Cont
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.MembershipApplication().DecisionNote(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().DecisionNote(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8343,7 +8136,7 @@ func (ec *executionContext) _MembershipApplication_city(ctx context.Context, fie
 		}
 	}()
 	res, err := func() (*directory.City, error) {
-		return ec.Resolvers.MembershipApplication().City(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().City(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8381,7 +8174,7 @@ func (ec *executionContext) _MembershipApplication_membership(ctx context.Contex
 		}
 	}()
 	res, err := func() (*directory.Membership, error) {
-		return ec.Resolvers.MembershipApplication().Membership(ctx, obj)
+		return ec.inlineMembershipApplicationResolver().Membership(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -8414,23 +8207,20 @@ func (ec *executionContext) fieldContext_MembershipApplication_version(_ context
 }
 
 func (ec *executionContext) _MembershipApplicationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Application]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplicationConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.Application]) graphql.Marshaler {
-			return ec.marshalNMembershipApplicationEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_MembershipApplicationConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNMembershipApplicationEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_MembershipApplicationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -8478,23 +8268,20 @@ func (ec *executionContext) fieldContext_MembershipApplicationConnection_nodes(_
 }
 
 func (ec *executionContext) _MembershipApplicationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Application]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplicationConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_MembershipApplicationConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_MembershipApplicationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -8540,23 +8327,20 @@ func (ec *executionContext) fieldContext_MembershipApplicationEdge_cursor(_ cont
 }
 
 func (ec *executionContext) _MembershipApplicationEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Application]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MembershipApplicationEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Application) graphql.Marshaler {
-			return ec.marshalNMembershipApplication2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplication(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_MembershipApplicationEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNMembershipApplication2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplication(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_MembershipApplicationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -8608,7 +8392,7 @@ func (ec *executionContext) fieldContext_Mutation_createOffice(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createOffice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_createOffice_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8652,7 +8436,7 @@ func (ec *executionContext) fieldContext_Mutation_updateOffice(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateOffice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_updateOffice_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8696,7 +8480,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteOffice(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteOffice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_deleteOffice_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8740,7 +8524,7 @@ func (ec *executionContext) fieldContext_Mutation_createCity(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createCity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_createCity_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8784,7 +8568,7 @@ func (ec *executionContext) fieldContext_Mutation_updateCity(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateCity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_updateCity_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8828,7 +8612,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteCity(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteCity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_deleteCity_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8872,7 +8656,7 @@ func (ec *executionContext) fieldContext_Mutation_createProgram(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_createProgram_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8916,7 +8700,7 @@ func (ec *executionContext) fieldContext_Mutation_updateProgram(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_updateProgram_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8960,7 +8744,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteProgram(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_deleteProgram_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9004,7 +8788,7 @@ func (ec *executionContext) fieldContext_Mutation_createOrganization(ctx context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_createOrganization_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9048,7 +8832,7 @@ func (ec *executionContext) fieldContext_Mutation_updateOrganization(ctx context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_updateOrganization_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9092,7 +8876,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteOrganization(ctx context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deleteOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_deleteOrganization_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9136,7 +8920,7 @@ func (ec *executionContext) fieldContext_Mutation_createPerson(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createPerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_createPerson_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9180,7 +8964,7 @@ func (ec *executionContext) fieldContext_Mutation_updatePerson(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updatePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_updatePerson_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9224,7 +9008,7 @@ func (ec *executionContext) fieldContext_Mutation_deletePerson(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_deletePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_deletePerson_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9268,7 +9052,7 @@ func (ec *executionContext) fieldContext_Mutation_grantMembership(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_grantMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_grantMembership_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9312,7 +9096,7 @@ func (ec *executionContext) fieldContext_Mutation_changeMembership(ctx context.C
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_changeMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_changeMembership_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9356,7 +9140,7 @@ func (ec *executionContext) fieldContext_Mutation_endMembership(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_endMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_endMembership_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9400,7 +9184,7 @@ func (ec *executionContext) fieldContext_Mutation_applyForMembership(ctx context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_applyForMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_applyForMembership_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9489,23 +9273,7 @@ func (ec *executionContext) fieldContext_Office_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Office_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.OfficeKind) graphql.Marshaler {
-			return ec.marshalNOfficeKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOfficeKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNOfficeKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOfficeKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Office_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "OfficeKind")
@@ -9524,7 +9292,7 @@ func (ec *executionContext) _Office_region(ctx context.Context, field graphql.Co
 		}
 	}()
 	res, err := func() (*directory.Region, error) {
-		return ec.Resolvers.Office().Region(ctx, obj)
+		return ec.inlineOfficeResolver().Region(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -9559,7 +9327,7 @@ func (ec *executionContext) _Office_secretariat(ctx context.Context, field graph
 		}
 	}()
 	res, err := func() (*directory.Secretariat, error) {
-		return ec.Resolvers.Office().Secretariat(ctx, obj)
+		return ec.inlineOfficeResolver().Secretariat(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -9585,23 +9353,20 @@ func (ec *executionContext) fieldContext_Office_secretariat(_ context.Context, f
 }
 
 func (ec *executionContext) _Office_address(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_address(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Address, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Address) graphql.Marshaler {
-			return ec.marshalOAddress2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAddress(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Office_address(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Address
+	fc.Result = res
+	return ec.marshalOAddress2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAddress(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Office_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9617,23 +9382,20 @@ func (ec *executionContext) fieldContext_Office_address(_ context.Context, field
 }
 
 func (ec *executionContext) _Office_postalAddress(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_postalAddress(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PostalAddress, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Address) graphql.Marshaler {
-			return ec.marshalOAddress2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAddress(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Office_postalAddress(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PostalAddress
+	fc.Result = res
+	return ec.marshalOAddress2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAddress(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Office_postalAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9649,23 +9411,20 @@ func (ec *executionContext) fieldContext_Office_postalAddress(_ context.Context,
 }
 
 func (ec *executionContext) _Office_phone(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Phone) graphql.Marshaler {
-			return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhone(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Office_phone(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Phone
+	fc.Result = res
+	return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhone(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Office_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9681,23 +9440,20 @@ func (ec *executionContext) fieldContext_Office_phone(_ context.Context, field g
 }
 
 func (ec *executionContext) _Office_fax(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_fax(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Fax, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Phone) graphql.Marshaler {
-			return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhone(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Office_fax(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Fax
+	fc.Result = res
+	return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhone(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Office_fax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9725,7 +9481,7 @@ func (ec *executionContext) _Office_email(ctx context.Context, field graphql.Col
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Office().Email(ctx, obj)
+		return ec.inlineOfficeResolver().Email(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -9754,7 +9510,7 @@ func (ec *executionContext) _Office_website(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Office().Website(ctx, obj)
+		return ec.inlineOfficeResolver().Website(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -9771,23 +9527,20 @@ func (ec *executionContext) fieldContext_Office_website(_ context.Context, field
 }
 
 func (ec *executionContext) _Office_location(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_location(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Location, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Location) graphql.Marshaler {
-			return ec.marshalOLocation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐLocation(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Office_location(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Location
+	fc.Result = res
+	return ec.marshalOLocation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐLocation(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Office_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9803,23 +9556,20 @@ func (ec *executionContext) fieldContext_Office_location(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Office_labels(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_labels(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Labels, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Office_labels(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Labels
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Office_labels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
@@ -9833,23 +9583,20 @@ func (ec *executionContext) fieldContext_Office_version(_ context.Context, field
 }
 
 func (ec *executionContext) _Office_provenance(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Office_provenance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provenance, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
-			return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Office_provenance(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Provenance
+	fc.Result = res
+	return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Office_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9865,23 +9612,20 @@ func (ec *executionContext) fieldContext_Office_provenance(_ context.Context, fi
 }
 
 func (ec *executionContext) _OfficeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Office]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfficeConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.Office]) graphql.Marshaler {
-			return ec.marshalNOfficeEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OfficeConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNOfficeEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfficeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9929,23 +9673,20 @@ func (ec *executionContext) fieldContext_OfficeConnection_nodes(_ context.Contex
 }
 
 func (ec *executionContext) _OfficeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Office]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfficeConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OfficeConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfficeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -9984,23 +9725,20 @@ func (ec *executionContext) fieldContext_OfficeConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _OfficeDistance_office(ctx context.Context, field graphql.CollectedField, obj *directory.OfficeDistance) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfficeDistance_office(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Office, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Office) graphql.Marshaler {
-			return ec.marshalNOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OfficeDistance_office(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Office
+	fc.Result = res
+	return ec.marshalNOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfficeDistance_office(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10049,23 +9787,20 @@ func (ec *executionContext) fieldContext_OfficeEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _OfficeEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Office]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OfficeEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Office) graphql.Marshaler {
-			return ec.marshalNOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OfficeEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OfficeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10130,7 +9865,7 @@ func (ec *executionContext) _Organization_shortName(ctx context.Context, field g
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Organization().ShortName(ctx, obj)
+		return ec.inlineOrganizationResolver().ShortName(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10159,7 +9894,7 @@ func (ec *executionContext) _Organization_kind(ctx context.Context, field graphq
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Organization().Kind(ctx, obj)
+		return ec.inlineOrganizationResolver().Kind(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10188,7 +9923,7 @@ func (ec *executionContext) _Organization_country(ctx context.Context, field gra
 		}
 	}()
 	res, err := func() (*directory.Country, error) {
-		return ec.Resolvers.Organization().Country(ctx, obj)
+		return ec.inlineOrganizationResolver().Country(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10226,7 +9961,7 @@ func (ec *executionContext) _Organization_city(ctx context.Context, field graphq
 		}
 	}()
 	res, err := func() (*directory.City, error) {
-		return ec.Resolvers.Organization().City(ctx, obj)
+		return ec.inlineOrganizationResolver().City(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10264,7 +9999,7 @@ func (ec *executionContext) _Organization_website(ctx context.Context, field gra
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Organization().Website(ctx, obj)
+		return ec.inlineOrganizationResolver().Website(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10293,8 +10028,7 @@ func (ec *executionContext) _Organization_people(ctx context.Context, field grap
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Person], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Organization().People(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineOrganizationResolver().People(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10320,7 +10054,7 @@ func (ec *executionContext) fieldContext_Organization_people(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Organization_people_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Organization_people_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10340,8 +10074,7 @@ func (ec *executionContext) _Organization_programs(ctx context.Context, field gr
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Program], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Organization().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineOrganizationResolver().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10367,7 +10100,7 @@ func (ec *executionContext) fieldContext_Organization_programs(ctx context.Conte
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Organization_programs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Organization_programs_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10382,23 +10115,20 @@ func (ec *executionContext) fieldContext_Organization_version(_ context.Context,
 }
 
 func (ec *executionContext) _Organization_provenance(ctx context.Context, field graphql.CollectedField, obj *directory.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_provenance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provenance, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
-			return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Organization_provenance(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Provenance
+	fc.Result = res
+	return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Organization_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10414,23 +10144,20 @@ func (ec *executionContext) fieldContext_Organization_provenance(_ context.Conte
 }
 
 func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Organization]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrganizationConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.Organization]) graphql.Marshaler {
-			return ec.marshalNOrganizationEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrganizationConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNOrganizationEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrganizationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10478,23 +10205,20 @@ func (ec *executionContext) fieldContext_OrganizationConnection_nodes(_ context.
 }
 
 func (ec *executionContext) _OrganizationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Organization]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrganizationConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrganizationConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10540,23 +10264,20 @@ func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Organization]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrganizationEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOrganization(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_OrganizationEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNOrganization2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOrganization(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10586,46 +10307,40 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *directory.PageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_startCursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartCursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PageInfo_startCursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.StartCursor
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *directory.PageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_endCursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_PageInfo_endCursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.EndCursor
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
@@ -10669,23 +10384,20 @@ func (ec *executionContext) fieldContext_Person_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Person_affiliations(ctx context.Context, field graphql.CollectedField, obj *directory.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_affiliations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Affiliations, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Affiliation) graphql.Marshaler {
-			return ec.marshalNAffiliation2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAffiliationᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Person_affiliations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Affiliations
+	fc.Result = res
+	return ec.marshalNAffiliation2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAffiliationᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_affiliations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10713,8 +10425,7 @@ func (ec *executionContext) _Person_programs(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Program], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Person().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlinePersonResolver().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -10740,7 +10451,7 @@ func (ec *executionContext) fieldContext_Person_programs(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Person_programs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Person_programs_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10755,23 +10466,20 @@ func (ec *executionContext) fieldContext_Person_version(_ context.Context, field
 }
 
 func (ec *executionContext) _Person_provenance(ctx context.Context, field graphql.CollectedField, obj *directory.Person) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Person_provenance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provenance, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
-			return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Person_provenance(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Provenance
+	fc.Result = res
+	return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Person_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10787,23 +10495,20 @@ func (ec *executionContext) fieldContext_Person_provenance(_ context.Context, fi
 }
 
 func (ec *executionContext) _PersonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Person]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.Person]) graphql.Marshaler {
-			return ec.marshalNPersonEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNPersonEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10851,23 +10556,20 @@ func (ec *executionContext) fieldContext_PersonConnection_nodes(_ context.Contex
 }
 
 func (ec *executionContext) _PersonConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Person]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -10913,23 +10615,20 @@ func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Person]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PersonEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPerson(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_PersonEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNPerson2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPerson(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11001,7 +10700,7 @@ func (ec *executionContext) _Photo_credit(ctx context.Context, field graphql.Col
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Photo().Credit(ctx, obj)
+		return ec.inlinePhotoResolver().Credit(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11055,23 +10754,7 @@ func (ec *executionContext) fieldContext_Program_title(_ context.Context, field 
 }
 
 func (ec *executionContext) _Program_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.ProgramKind) graphql.Marshaler {
-			return ec.marshalNProgramKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgramKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNProgramKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgramKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Program_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "ProgramKind")
@@ -11090,7 +10773,7 @@ func (ec *executionContext) _Program_summary(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Program().Summary(ctx, obj)
+		return ec.inlineProgramResolver().Summary(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11119,7 +10802,7 @@ func (ec *executionContext) _Program_hostCity(ctx context.Context, field graphql
 		}
 	}()
 	res, err := func() (*directory.City, error) {
-		return ec.Resolvers.Program().HostCity(ctx, obj)
+		return ec.inlineProgramResolver().HostCity(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11157,7 +10840,7 @@ func (ec *executionContext) _Program_region(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*directory.Region, error) {
-		return ec.Resolvers.Program().Region(ctx, obj)
+		return ec.inlineProgramResolver().Region(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11183,46 +10866,40 @@ func (ec *executionContext) fieldContext_Program_region(_ context.Context, field
 }
 
 func (ec *executionContext) _Program_startDate(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_startDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartDate, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Program_startDate(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.StartDate
+	fc.Result = res
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Program_endDate(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_endDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndDate, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalODate2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Program_endDate(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.EndDate
+	fc.Result = res
+	return ec.marshalODate2timeᚐTime(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "Date")
@@ -11241,7 +10918,7 @@ func (ec *executionContext) _Program_year(ctx context.Context, field graphql.Col
 		}
 	}()
 	res, err := func() (*int, error) {
-		return ec.Resolvers.Program().Year(ctx, obj)
+		return ec.inlineProgramResolver().Year(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11270,7 +10947,7 @@ func (ec *executionContext) _Program_duration(ctx context.Context, field graphql
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Program().Duration(ctx, obj)
+		return ec.inlineProgramResolver().Duration(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11299,7 +10976,7 @@ func (ec *executionContext) _Program_organizers(ctx context.Context, field graph
 		}
 	}()
 	res, err := func() ([]model.Institution, error) {
-		return ec.Resolvers.Program().Organizers(ctx, obj)
+		return ec.inlineProgramResolver().Organizers(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11325,8 +11002,7 @@ func (ec *executionContext) _Program_participants(ctx context.Context, field gra
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.City], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Program().Participants(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineProgramResolver().Participants(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11352,7 +11028,7 @@ func (ec *executionContext) fieldContext_Program_participants(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Program_participants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Program_participants_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11372,7 +11048,7 @@ func (ec *executionContext) _Program_delegateCount(ctx context.Context, field gr
 		}
 	}()
 	res, err := func() (*int, error) {
-		return ec.Resolvers.Program().DelegateCount(ctx, obj)
+		return ec.inlineProgramResolver().DelegateCount(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11389,46 +11065,40 @@ func (ec *executionContext) fieldContext_Program_delegateCount(_ context.Context
 }
 
 func (ec *executionContext) _Program_topics(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_topics(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Topics, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Program_topics(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Topics
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_topics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
 }
 
 func (ec *executionContext) _Program_activities(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_activities(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Activities, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Activity) graphql.Marshaler {
-			return ec.marshalNActivity2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐActivityᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Program_activities(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Activities
+	fc.Result = res
+	return ec.marshalNActivity2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐActivityᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_activities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11444,23 +11114,20 @@ func (ec *executionContext) fieldContext_Program_activities(_ context.Context, f
 }
 
 func (ec *executionContext) _Program_siteVisits(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_siteVisits(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SiteVisits, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.SiteVisit) graphql.Marshaler {
-			return ec.marshalNSiteVisit2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSiteVisitᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Program_siteVisits(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.SiteVisits
+	fc.Result = res
+	return ec.marshalNSiteVisit2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSiteVisitᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_siteVisits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11476,23 +11143,20 @@ func (ec *executionContext) fieldContext_Program_siteVisits(_ context.Context, f
 }
 
 func (ec *executionContext) _Program_people(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_people(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.People, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.ProgramPerson) graphql.Marshaler {
-			return ec.marshalNProgramPerson2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgramPersonᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Program_people(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.People
+	fc.Result = res
+	return ec.marshalNProgramPerson2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgramPersonᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_people(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11508,46 +11172,40 @@ func (ec *executionContext) fieldContext_Program_people(_ context.Context, field
 }
 
 func (ec *executionContext) _Program_highlights(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_highlights(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Highlights, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Program_highlights(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Highlights
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_highlights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
 }
 
 func (ec *executionContext) _Program_photos(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_photos(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Photos, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Photo) graphql.Marshaler {
-			return ec.marshalNPhoto2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhotoᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Program_photos(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Photos
+	fc.Result = res
+	return ec.marshalNPhoto2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPhotoᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_photos(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11570,23 +11228,20 @@ func (ec *executionContext) fieldContext_Program_version(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Program_provenance(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Program_provenance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provenance, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
-			return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Program_provenance(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Provenance
+	fc.Result = res
+	return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Program_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11602,23 +11257,20 @@ func (ec *executionContext) fieldContext_Program_provenance(_ context.Context, f
 }
 
 func (ec *executionContext) _ProgramConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Program]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProgramConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.Program]) graphql.Marshaler {
-			return ec.marshalNProgramEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ProgramConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNProgramEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProgramConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11666,23 +11318,20 @@ func (ec *executionContext) fieldContext_ProgramConnection_nodes(_ context.Conte
 }
 
 func (ec *executionContext) _ProgramConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Program]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProgramConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ProgramConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProgramConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11728,23 +11377,20 @@ func (ec *executionContext) fieldContext_ProgramEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _ProgramEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Program]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProgramEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Program) graphql.Marshaler {
-			return ec.marshalNProgram2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_ProgramEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNProgram2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_ProgramEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11772,7 +11418,7 @@ func (ec *executionContext) _ProgramPerson_person(ctx context.Context, field gra
 		}
 	}()
 	res, err := func() (*directory.Person, error) {
-		return ec.Resolvers.ProgramPerson().Person(ctx, obj)
+		return ec.inlineProgramPersonResolver().Person(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11807,7 +11453,7 @@ func (ec *executionContext) _ProgramPerson_context(ctx context.Context, field gr
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.ProgramPerson().Context(ctx, obj)
+		return ec.inlineProgramPersonResolver().Context(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11824,46 +11470,27 @@ func (ec *executionContext) fieldContext_ProgramPerson_context(_ context.Context
 }
 
 func (ec *executionContext) _Provenance_origin(ctx context.Context, field graphql.CollectedField, obj *directory.Provenance) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Provenance_origin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Origin, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Origin) graphql.Marshaler {
-			return ec.marshalNOrigin2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOrigin(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNOrigin2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOrigin(ctx, field.Selections, obj.Origin)
 }
 func (ec *executionContext) fieldContext_Provenance_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Provenance", field, false, false, "Origin")
 }
 
 func (ec *executionContext) _Provenance_sources(ctx context.Context, field graphql.CollectedField, obj *directory.Provenance) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Provenance_sources(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sources, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.SourceRef) graphql.Marshaler {
-			return ec.marshalNSourceRef2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSourceRefᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Provenance_sources(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Sources
+	fc.Result = res
+	return ec.marshalNSourceRef2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSourceRefᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Provenance_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -11879,23 +11506,20 @@ func (ec *executionContext) fieldContext_Provenance_sources(_ context.Context, f
 }
 
 func (ec *executionContext) _Provenance_curated(ctx context.Context, field graphql.CollectedField, obj *directory.Provenance) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Provenance_curated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Curated, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Provenance_curated(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Curated
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Provenance_curated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Provenance", field, false, false, "String")
@@ -11914,7 +11538,7 @@ func (ec *executionContext) _Provenance_note(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.Provenance().Note(ctx, obj)
+		return ec.inlineProvenanceResolver().Note(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -11967,7 +11591,7 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_node_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12011,7 +11635,7 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_nodes_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12119,7 +11743,7 @@ func (ec *executionContext) fieldContext_Query_region(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_region_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_region_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12163,7 +11787,7 @@ func (ec *executionContext) fieldContext_Query_secretariats(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_secretariats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_secretariats_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12207,7 +11831,7 @@ func (ec *executionContext) fieldContext_Query_secretariat(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_secretariat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_secretariat_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12251,7 +11875,7 @@ func (ec *executionContext) fieldContext_Query_offices(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_offices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_offices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12295,7 +11919,7 @@ func (ec *executionContext) fieldContext_Query_office(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_office_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_office_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12339,7 +11963,7 @@ func (ec *executionContext) fieldContext_Query_cities(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_cities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_cities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12383,7 +12007,7 @@ func (ec *executionContext) fieldContext_Query_city(ctx context.Context, field g
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_city_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_city_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12427,7 +12051,7 @@ func (ec *executionContext) fieldContext_Query_programs(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_programs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_programs_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12471,7 +12095,7 @@ func (ec *executionContext) fieldContext_Query_program(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_program_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_program_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12515,7 +12139,7 @@ func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_organizations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_organizations_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12559,7 +12183,7 @@ func (ec *executionContext) fieldContext_Query_organization(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_organization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_organization_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12603,7 +12227,7 @@ func (ec *executionContext) fieldContext_Query_people(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_people_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_people_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12647,7 +12271,7 @@ func (ec *executionContext) fieldContext_Query_person(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_person_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_person_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12691,7 +12315,7 @@ func (ec *executionContext) fieldContext_Query_countries(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_countries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_countries_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12735,7 +12359,7 @@ func (ec *executionContext) fieldContext_Query_country(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_country_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_country_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12779,7 +12403,7 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_search_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12823,7 +12447,7 @@ func (ec *executionContext) fieldContext_Query_nearestOffices(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_nearestOffices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_nearestOffices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12867,7 +12491,7 @@ func (ec *executionContext) fieldContext_Query_serviceFor(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_serviceFor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_serviceFor_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12943,7 +12567,7 @@ func (ec *executionContext) fieldContext_Query_membershipApplicationStatus(ctx c
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_membershipApplicationStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_membershipApplicationStatus_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12987,7 +12611,7 @@ func (ec *executionContext) fieldContext_Query_membershipApplications(ctx contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_membershipApplications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_membershipApplications_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13031,7 +12655,7 @@ func (ec *executionContext) fieldContext_Query_membershipApplication(ctx context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_membershipApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_membershipApplication_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13075,7 +12699,7 @@ func (ec *executionContext) fieldContext_Query_auditTrail(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_auditTrail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_auditTrail_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13119,7 +12743,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query___type_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query___type_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13208,7 +12832,7 @@ func (ec *executionContext) _Region_secretariat(ctx context.Context, field graph
 		}
 	}()
 	res, err := func() (*directory.Secretariat, error) {
-		return ec.Resolvers.Region().Secretariat(ctx, obj)
+		return ec.inlineRegionResolver().Secretariat(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13246,8 +12870,7 @@ func (ec *executionContext) _Region_secretariats(ctx context.Context, field grap
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Secretariat], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Region().Secretariats(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineRegionResolver().Secretariats(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13273,7 +12896,7 @@ func (ec *executionContext) fieldContext_Region_secretariats(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_secretariats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Region_secretariats_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13293,8 +12916,7 @@ func (ec *executionContext) _Region_offices(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Office], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Region().Offices(ctx, obj, fc.Args["kind"].(*directory.OfficeKind), fc.Args["country"].(*string), fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineRegionResolver().Offices(ctx, obj, fc.Args["kind"].(*directory.OfficeKind), fc.Args["country"].(*string), fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13320,7 +12942,7 @@ func (ec *executionContext) fieldContext_Region_offices(ctx context.Context, fie
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_offices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Region_offices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13340,8 +12962,7 @@ func (ec *executionContext) _Region_cities(ctx context.Context, field graphql.Co
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.City], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Region().Cities(ctx, obj, fc.Args["country"].(*string), fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineRegionResolver().Cities(ctx, obj, fc.Args["country"].(*string), fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13367,7 +12988,7 @@ func (ec *executionContext) fieldContext_Region_cities(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_cities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Region_cities_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13387,8 +13008,7 @@ func (ec *executionContext) _Region_programs(ctx context.Context, field graphql.
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Program], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Region().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineRegionResolver().Programs(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13414,7 +13034,7 @@ func (ec *executionContext) fieldContext_Region_programs(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_programs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Region_programs_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13434,7 +13054,7 @@ func (ec *executionContext) _Region_countries(ctx context.Context, field graphql
 		}
 	}()
 	res, err := func() ([]*directory.Country, error) {
-		return ec.Resolvers.Region().Countries(ctx, obj)
+		return ec.inlineRegionResolver().Countries(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13457,23 +13077,20 @@ func (ec *executionContext) fieldContext_Region_countries(_ context.Context, fie
 }
 
 func (ec *executionContext) _Region_provenance(ctx context.Context, field graphql.CollectedField, obj *directory.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Region_provenance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provenance, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
-			return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Region_provenance(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Provenance
+	fc.Result = res
+	return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Region_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -13524,7 +13141,7 @@ func (ec *executionContext) _SearchResult_type(ctx context.Context, field graphq
 		}
 	}()
 	res, err := func() (string, error) {
-		return ec.Resolvers.SearchResult().Type(ctx, obj)
+		return ec.inlineSearchResultResolver().Type(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13552,46 +13169,27 @@ func (ec *executionContext) fieldContext_SearchResult_matchedText(_ context.Cont
 }
 
 func (ec *executionContext) _SearchResult_match(ctx context.Context, field graphql.CollectedField, obj *directory.SearchResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SearchResult_match(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Match, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.MatchKind) graphql.Marshaler {
-			return ec.marshalNMatchKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMatchKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMatchKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMatchKind(ctx, field.Selections, obj.Match)
 }
 func (ec *executionContext) fieldContext_SearchResult_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "MatchKind")
 }
 
 func (ec *executionContext) _SearchResultConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.SearchResult]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SearchResultConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.SearchResult]) graphql.Marshaler {
-			return ec.marshalNSearchResultEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SearchResultConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNSearchResultEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SearchResultConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -13639,23 +13237,20 @@ func (ec *executionContext) fieldContext_SearchResultConnection_nodes(_ context.
 }
 
 func (ec *executionContext) _SearchResultConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.SearchResult]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SearchResultConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SearchResultConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SearchResultConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -13701,23 +13296,20 @@ func (ec *executionContext) fieldContext_SearchResultEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _SearchResultEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.SearchResult]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SearchResultEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.SearchResult) graphql.Marshaler {
-			return ec.marshalNSearchResult2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSearchResult(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SearchResultEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNSearchResult2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSearchResult(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SearchResultEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -13770,23 +13362,7 @@ func (ec *executionContext) fieldContext_Secretariat_name(_ context.Context, fie
 }
 
 func (ec *executionContext) _Secretariat_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Secretariat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Secretariat_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.SecretariatKind) graphql.Marshaler {
-			return ec.marshalNSecretariatKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariatKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSecretariatKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariatKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Secretariat_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Secretariat", field, false, false, "SecretariatKind")
@@ -13805,7 +13381,7 @@ func (ec *executionContext) _Secretariat_region(ctx context.Context, field graph
 		}
 	}()
 	res, err := func() (*directory.Region, error) {
-		return ec.Resolvers.Secretariat().Region(ctx, obj)
+		return ec.inlineSecretariatResolver().Region(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13840,7 +13416,7 @@ func (ec *executionContext) _Secretariat_headOffice(ctx context.Context, field g
 		}
 	}()
 	res, err := func() (*directory.Office, error) {
-		return ec.Resolvers.Secretariat().HeadOffice(ctx, obj)
+		return ec.inlineSecretariatResolver().HeadOffice(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13875,8 +13451,7 @@ func (ec *executionContext) _Secretariat_offices(ctx context.Context, field grap
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.Office], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Secretariat().Offices(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineSecretariatResolver().Offices(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13902,7 +13477,7 @@ func (ec *executionContext) fieldContext_Secretariat_offices(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Secretariat_offices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Secretariat_offices_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13922,8 +13497,7 @@ func (ec *executionContext) _Secretariat_members(ctx context.Context, field grap
 		}
 	}()
 	res, err := func() (*directory.Page[*directory.City], error) {
-		fc := graphql.GetFieldContext(ctx)
-		return ec.Resolvers.Secretariat().Members(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.inlineSecretariatResolver().Members(ctx, obj, fc.Args["orderBy"].(*directory.Order), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -13949,7 +13523,7 @@ func (ec *executionContext) fieldContext_Secretariat_members(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Secretariat_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Secretariat_members_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13957,23 +13531,20 @@ func (ec *executionContext) fieldContext_Secretariat_members(ctx context.Context
 }
 
 func (ec *executionContext) _Secretariat_provenance(ctx context.Context, field graphql.CollectedField, obj *directory.Secretariat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Secretariat_provenance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provenance, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
-			return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Secretariat_provenance(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Provenance
+	fc.Result = res
+	return ec.marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Secretariat_provenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -13989,23 +13560,20 @@ func (ec *executionContext) fieldContext_Secretariat_provenance(_ context.Contex
 }
 
 func (ec *executionContext) _SecretariatConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Secretariat]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SecretariatConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []directory.Edge[*directory.Secretariat]) graphql.Marshaler {
-			return ec.marshalNSecretariatEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SecretariatConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Edges
+	fc.Result = res
+	return ec.marshalNSecretariatEdge2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SecretariatConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14053,23 +13621,20 @@ func (ec *executionContext) fieldContext_SecretariatConnection_nodes(_ context.C
 }
 
 func (ec *executionContext) _SecretariatConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.Page[*directory.Secretariat]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SecretariatConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SecretariatConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.PageInfo
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SecretariatConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14115,23 +13680,20 @@ func (ec *executionContext) fieldContext_SecretariatEdge_cursor(_ context.Contex
 }
 
 func (ec *executionContext) _SecretariatEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Secretariat]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SecretariatEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Secretariat) graphql.Marshaler {
-			return ec.marshalNSecretariat2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_SecretariatEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNSecretariat2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_SecretariatEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14147,23 +13709,20 @@ func (ec *executionContext) fieldContext_SecretariatEdge_node(_ context.Context,
 }
 
 func (ec *executionContext) _Service_country(ctx context.Context, field graphql.CollectedField, obj *directory.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_country(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Country, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Country) graphql.Marshaler {
-			return ec.marshalNCountry2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCountry(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Service_country(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Country
+	fc.Result = res
+	return ec.marshalNCountry2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCountry(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14179,23 +13738,20 @@ func (ec *executionContext) fieldContext_Service_country(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Service_region(ctx context.Context, field graphql.CollectedField, obj *directory.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_region(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Region, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Region) graphql.Marshaler {
-			return ec.marshalNRegion2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Service_region(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Region
+	fc.Result = res
+	return ec.marshalNRegion2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14211,23 +13767,20 @@ func (ec *executionContext) fieldContext_Service_region(_ context.Context, field
 }
 
 func (ec *executionContext) _Service_secretariat(ctx context.Context, field graphql.CollectedField, obj *directory.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_secretariat(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Secretariat, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Secretariat) graphql.Marshaler {
-			return ec.marshalOSecretariat2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Service_secretariat(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Secretariat
+	fc.Result = res
+	return ec.marshalOSecretariat2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_secretariat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14243,23 +13796,20 @@ func (ec *executionContext) fieldContext_Service_secretariat(_ context.Context, 
 }
 
 func (ec *executionContext) _Service_offices(ctx context.Context, field graphql.CollectedField, obj *directory.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_offices(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Offices, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Office) graphql.Marshaler {
-			return ec.marshalNOffice2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOfficeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext_Service_offices(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Offices
+	fc.Result = res
+	return ec.marshalNOffice2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOfficeᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_offices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14275,23 +13825,20 @@ func (ec *executionContext) fieldContext_Service_offices(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Service_contact(ctx context.Context, field graphql.CollectedField, obj *directory.Service) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Service_contact(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Contact, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *directory.Office) graphql.Marshaler {
-			return ec.marshalOOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext_Service_contact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Contact
+	fc.Result = res
+	return ec.marshalOOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Service_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14326,7 +13873,7 @@ func (ec *executionContext) _SiteVisit_description(ctx context.Context, field gr
 		}
 	}()
 	res, err := func() (*string, error) {
-		return ec.Resolvers.SiteVisit().Description(ctx, obj)
+		return ec.inlineSiteVisitResolver().Description(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -14355,7 +13902,7 @@ func (ec *executionContext) _SiteVisit_city(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() (*directory.City, error) {
-		return ec.Resolvers.SiteVisit().City(ctx, obj)
+		return ec.inlineSiteVisitResolver().City(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -14409,23 +13956,7 @@ func (ec *executionContext) fieldContext_Viewer_subject(_ context.Context, field
 }
 
 func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *directory.Principal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Viewer_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v directory.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRole(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNRole2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRole(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_Viewer_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Role")
@@ -14444,7 +13975,7 @@ func (ec *executionContext) _Viewer_regions(ctx context.Context, field graphql.C
 		}
 	}()
 	res, err := func() ([]*directory.Region, error) {
-		return ec.Resolvers.Viewer().Regions(ctx, obj)
+		return ec.inlineViewerResolver().Regions(ctx, obj)
 	}()
 	if err != nil {
 		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
@@ -14504,23 +14035,20 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_locations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Locations, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
-			return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Directive_locations(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Locations
+	fc.Result = res
+	return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Directive_locations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "__DirectiveLocation")
@@ -14563,7 +14091,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Directive_args_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field___Directive_args_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14713,7 +14241,7 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Field_args_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field___Field_args_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14721,23 +14249,20 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___Field_type(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Type
+	fc.Result = res
+	return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___Field_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14829,23 +14354,20 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
-			return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	fc, err := ec.fieldContext___InputValue_type(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Type
+	fc.Result = res
+	return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -14861,23 +14383,20 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_defaultValue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DefaultValue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	fc, err := ec.fieldContext___InputValue_defaultValue(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.DefaultValue
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
@@ -15241,7 +14760,7 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_fields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field___Type_fields_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15349,7 +14868,7 @@ func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_enumValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field___Type_enumValues_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15393,7 +14912,7 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field___Type_inputFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field___Type_inputFields_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15502,27 +15021,260 @@ type inlineObject struct {
 	fields   []graphql.CollectedField
 	Values   []graphql.Marshaler
 	Invalids uint32
+	// small holds the values of an object of few fields, in the object's own allocation.
+	small [6]graphql.Marshaler
 }
 
 func newInlineObject(fields []graphql.CollectedField) *inlineObject {
-	return &inlineObject{fields: fields, Values: make([]graphql.Marshaler, len(fields))}
+	o := &inlineObject{fields: fields}
+	if len(fields) <= len(o.small) {
+		o.Values = o.small[:len(fields)]
+	} else {
+		o.Values = make([]graphql.Marshaler, len(fields))
+	}
+	return o
 }
 
 // Dispatch has nothing to do: no field of the object waits.
 func (o *inlineObject) Dispatch(context.Context) {}
 
 func (o *inlineObject) MarshalGQL(w io.Writer) {
-	io.WriteString(w, "{")
+	// The executor writes into a bytes.Buffer; asked once, not for every name.
+	b, ok := w.(*bytes.Buffer)
+	if !ok {
+		b = new(bytes.Buffer)
+		defer func() { _, _ = w.Write(b.Bytes()) }()
+	}
+	b.WriteByte('{')
 	for i := range o.fields {
 		if i > 0 {
-			io.WriteString(w, ",")
+			b.WriteByte(',')
 		}
-		io.WriteString(w, "\"")
-		io.WriteString(w, o.fields[i].Alias)
-		io.WriteString(w, "\":")
-		o.Values[i].MarshalGQL(w)
+		b.WriteByte('"')
+		b.WriteString(o.fields[i].Alias)
+		b.WriteString(`":`)
+		o.Values[i].MarshalGQL(b)
 	}
-	io.WriteString(w, "}")
+	b.WriteByte('}')
+}
+
+// inlineState is what the fields of one operation share, all resolved on its goroutine: the arguments of each
+// field of the document, coerced once rather than for every object it is asked of, and the resolver of each
+// type, asked of the resolver root once rather than for every field.
+type inlineState struct {
+	args                          map[*ast.Field]map[string]any
+	fields                        map[inlineSelection][]graphql.CollectedField
+	resolverActivity              ActivityResolver
+	resolverAddress               AddressResolver
+	resolverAffiliation           AffiliationResolver
+	resolverApplicationReceipt    ApplicationReceiptResolver
+	resolverCity                  CityResolver
+	resolverCountry               CountryResolver
+	resolverCounts                CountsResolver
+	resolverMembership            MembershipResolver
+	resolverMembershipApplication MembershipApplicationResolver
+	resolverOffice                OfficeResolver
+	resolverOrganization          OrganizationResolver
+	resolverPerson                PersonResolver
+	resolverPhoto                 PhotoResolver
+	resolverProgram               ProgramResolver
+	resolverProgramPerson         ProgramPersonResolver
+	resolverProvenance            ProvenanceResolver
+	resolverRegion                RegionResolver
+	resolverSearchResult          SearchResultResolver
+	resolverSecretariat           SecretariatResolver
+	resolverSiteVisit             SiteVisitResolver
+	resolverViewer                ViewerResolver
+}
+
+// inlineSelection names a selection set of the document and the types an object of it satisfies: the
+// implementors slices are package variables, and the selection sets belong to the operation's document.
+type inlineSelection struct {
+	first     *ast.Selection
+	n         int
+	satisfies *string
+}
+
+// inlineCollectFields returns the fields of the selection set an object of the types collects: collected by
+// gqlgen the first time, then from the operation's own map, keyed without hashing.
+func (ec *executionContext) inlineCollectFields(sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
+	if len(sel) == 0 || len(satisfies) == 0 {
+		return graphql.CollectFields(ec.OperationContext, sel, satisfies)
+	}
+	k := inlineSelection{&sel[0], len(sel), &satisfies[0]}
+	if fields, ok := ec.inline.fields[k]; ok {
+		return fields
+	}
+	fields := graphql.CollectFields(ec.OperationContext, sel, satisfies)
+	if ec.inline.fields == nil {
+		ec.inline.fields = map[inlineSelection][]graphql.CollectedField{}
+	}
+	ec.inline.fields[k] = fields
+	return fields
+}
+
+// inlineArgs returns the field's arguments, coerced by parse the first time the operation asks. An error is
+// not kept: every object that asks reports it, as gqlgen does.
+func (ec *executionContext) inlineArgs(ctx context.Context, field graphql.CollectedField, parse func(*executionContext, context.Context, map[string]any) (map[string]any, error)) (map[string]any, error) {
+	if args, ok := ec.inline.args[field.Field]; ok {
+		return args, nil
+	}
+	args, err := parse(ec, ctx, field.ArgumentMap(ec.Variables))
+	if err != nil {
+		return nil, err
+	}
+	if ec.inline.args == nil {
+		ec.inline.args = map[*ast.Field]map[string]any{}
+	}
+	ec.inline.args[field.Field] = args
+	return args, nil
+}
+
+func (ec *executionContext) inlineActivityResolver() ActivityResolver {
+	if ec.inline.resolverActivity == nil {
+		ec.inline.resolverActivity = ec.Resolvers.Activity()
+	}
+	return ec.inline.resolverActivity
+}
+
+func (ec *executionContext) inlineAddressResolver() AddressResolver {
+	if ec.inline.resolverAddress == nil {
+		ec.inline.resolverAddress = ec.Resolvers.Address()
+	}
+	return ec.inline.resolverAddress
+}
+
+func (ec *executionContext) inlineAffiliationResolver() AffiliationResolver {
+	if ec.inline.resolverAffiliation == nil {
+		ec.inline.resolverAffiliation = ec.Resolvers.Affiliation()
+	}
+	return ec.inline.resolverAffiliation
+}
+
+func (ec *executionContext) inlineApplicationReceiptResolver() ApplicationReceiptResolver {
+	if ec.inline.resolverApplicationReceipt == nil {
+		ec.inline.resolverApplicationReceipt = ec.Resolvers.ApplicationReceipt()
+	}
+	return ec.inline.resolverApplicationReceipt
+}
+
+func (ec *executionContext) inlineCityResolver() CityResolver {
+	if ec.inline.resolverCity == nil {
+		ec.inline.resolverCity = ec.Resolvers.City()
+	}
+	return ec.inline.resolverCity
+}
+
+func (ec *executionContext) inlineCountryResolver() CountryResolver {
+	if ec.inline.resolverCountry == nil {
+		ec.inline.resolverCountry = ec.Resolvers.Country()
+	}
+	return ec.inline.resolverCountry
+}
+
+func (ec *executionContext) inlineCountsResolver() CountsResolver {
+	if ec.inline.resolverCounts == nil {
+		ec.inline.resolverCounts = ec.Resolvers.Counts()
+	}
+	return ec.inline.resolverCounts
+}
+
+func (ec *executionContext) inlineMembershipResolver() MembershipResolver {
+	if ec.inline.resolverMembership == nil {
+		ec.inline.resolverMembership = ec.Resolvers.Membership()
+	}
+	return ec.inline.resolverMembership
+}
+
+func (ec *executionContext) inlineMembershipApplicationResolver() MembershipApplicationResolver {
+	if ec.inline.resolverMembershipApplication == nil {
+		ec.inline.resolverMembershipApplication = ec.Resolvers.MembershipApplication()
+	}
+	return ec.inline.resolverMembershipApplication
+}
+
+func (ec *executionContext) inlineOfficeResolver() OfficeResolver {
+	if ec.inline.resolverOffice == nil {
+		ec.inline.resolverOffice = ec.Resolvers.Office()
+	}
+	return ec.inline.resolverOffice
+}
+
+func (ec *executionContext) inlineOrganizationResolver() OrganizationResolver {
+	if ec.inline.resolverOrganization == nil {
+		ec.inline.resolverOrganization = ec.Resolvers.Organization()
+	}
+	return ec.inline.resolverOrganization
+}
+
+func (ec *executionContext) inlinePersonResolver() PersonResolver {
+	if ec.inline.resolverPerson == nil {
+		ec.inline.resolverPerson = ec.Resolvers.Person()
+	}
+	return ec.inline.resolverPerson
+}
+
+func (ec *executionContext) inlinePhotoResolver() PhotoResolver {
+	if ec.inline.resolverPhoto == nil {
+		ec.inline.resolverPhoto = ec.Resolvers.Photo()
+	}
+	return ec.inline.resolverPhoto
+}
+
+func (ec *executionContext) inlineProgramResolver() ProgramResolver {
+	if ec.inline.resolverProgram == nil {
+		ec.inline.resolverProgram = ec.Resolvers.Program()
+	}
+	return ec.inline.resolverProgram
+}
+
+func (ec *executionContext) inlineProgramPersonResolver() ProgramPersonResolver {
+	if ec.inline.resolverProgramPerson == nil {
+		ec.inline.resolverProgramPerson = ec.Resolvers.ProgramPerson()
+	}
+	return ec.inline.resolverProgramPerson
+}
+
+func (ec *executionContext) inlineProvenanceResolver() ProvenanceResolver {
+	if ec.inline.resolverProvenance == nil {
+		ec.inline.resolverProvenance = ec.Resolvers.Provenance()
+	}
+	return ec.inline.resolverProvenance
+}
+
+func (ec *executionContext) inlineRegionResolver() RegionResolver {
+	if ec.inline.resolverRegion == nil {
+		ec.inline.resolverRegion = ec.Resolvers.Region()
+	}
+	return ec.inline.resolverRegion
+}
+
+func (ec *executionContext) inlineSearchResultResolver() SearchResultResolver {
+	if ec.inline.resolverSearchResult == nil {
+		ec.inline.resolverSearchResult = ec.Resolvers.SearchResult()
+	}
+	return ec.inline.resolverSearchResult
+}
+
+func (ec *executionContext) inlineSecretariatResolver() SecretariatResolver {
+	if ec.inline.resolverSecretariat == nil {
+		ec.inline.resolverSecretariat = ec.Resolvers.Secretariat()
+	}
+	return ec.inline.resolverSecretariat
+}
+
+func (ec *executionContext) inlineSiteVisitResolver() SiteVisitResolver {
+	if ec.inline.resolverSiteVisit == nil {
+		ec.inline.resolverSiteVisit = ec.Resolvers.SiteVisit()
+	}
+	return ec.inline.resolverSiteVisit
+}
+
+func (ec *executionContext) inlineViewerResolver() ViewerResolver {
+	if ec.inline.resolverViewer == nil {
+		ec.inline.resolverViewer = ec.Resolvers.Viewer()
+	}
+	return ec.inline.resolverViewer
 }
 
 // endregion **************************** inline.gotpl ****************************
@@ -17879,7 +17631,7 @@ func (ec *executionContext) _SearchNode(ctx context.Context, sel ast.SelectionSe
 var activityImplementors = []string{"Activity"}
 
 func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet, obj *directory.Activity) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, activityImplementors)
+	fields := ec.inlineCollectFields(sel, activityImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17926,7 +17678,7 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 var addressImplementors = []string{"Address"}
 
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *directory.Address) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
+	fields := ec.inlineCollectFields(sel, addressImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -17978,7 +17730,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 var affiliationImplementors = []string{"Affiliation"}
 
 func (ec *executionContext) _Affiliation(ctx context.Context, sel ast.SelectionSet, obj *directory.Affiliation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, affiliationImplementors)
+	fields := ec.inlineCollectFields(sel, affiliationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18010,7 +17762,7 @@ func (ec *executionContext) _Affiliation(ctx context.Context, sel ast.SelectionS
 var applicationReceiptImplementors = []string{"ApplicationReceipt"}
 
 func (ec *executionContext) _ApplicationReceipt(ctx context.Context, sel ast.SelectionSet, obj *directory.Application) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, applicationReceiptImplementors)
+	fields := ec.inlineCollectFields(sel, applicationReceiptImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18072,7 +17824,7 @@ func (ec *executionContext) _ApplicationReceipt(ctx context.Context, sel ast.Sel
 var auditEntryImplementors = []string{"AuditEntry"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *directory.AuditEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+	fields := ec.inlineCollectFields(sel, auditEntryImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18139,7 +17891,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 var cityImplementors = []string{"City", "Node", "Institution", "SearchNode"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *directory.City) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cityImplementors)
+	fields := ec.inlineCollectFields(sel, cityImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18261,7 +18013,7 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 var cityConnectionImplementors = []string{"CityConnection"}
 
 func (ec *executionContext) _CityConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.City]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cityConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, cityConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18303,7 +18055,7 @@ func (ec *executionContext) _CityConnection(ctx context.Context, sel ast.Selecti
 var cityEdgeImplementors = []string{"CityEdge"}
 
 func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.City]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cityEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, cityEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18335,7 +18087,7 @@ func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet,
 var countryImplementors = []string{"Country", "Node"}
 
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *directory.Country) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
+	fields := ec.inlineCollectFields(sel, countryImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18397,7 +18149,7 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 var countsImplementors = []string{"Counts"}
 
 func (ec *executionContext) _Counts(ctx context.Context, sel ast.SelectionSet, obj *directory.Counts) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, countsImplementors)
+	fields := ec.inlineCollectFields(sel, countsImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18464,7 +18216,7 @@ func (ec *executionContext) _Counts(ctx context.Context, sel ast.SelectionSet, o
 var deletionImplementors = []string{"Deletion"}
 
 func (ec *executionContext) _Deletion(ctx context.Context, sel ast.SelectionSet, obj *model.Deletion) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deletionImplementors)
+	fields := ec.inlineCollectFields(sel, deletionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18496,7 +18248,7 @@ func (ec *executionContext) _Deletion(ctx context.Context, sel ast.SelectionSet,
 var directoryInfoImplementors = []string{"DirectoryInfo"}
 
 func (ec *executionContext) _DirectoryInfo(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, directoryInfoImplementors)
+	fields := ec.inlineCollectFields(sel, directoryInfoImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18533,7 +18285,7 @@ func (ec *executionContext) _DirectoryInfo(ctx context.Context, sel ast.Selectio
 var localNameImplementors = []string{"LocalName"}
 
 func (ec *executionContext) _LocalName(ctx context.Context, sel ast.SelectionSet, obj *directory.LocalName) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, localNameImplementors)
+	fields := ec.inlineCollectFields(sel, localNameImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18565,7 +18317,7 @@ func (ec *executionContext) _LocalName(ctx context.Context, sel ast.SelectionSet
 var locationImplementors = []string{"Location"}
 
 func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *directory.Location) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
+	fields := ec.inlineCollectFields(sel, locationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18607,7 +18359,7 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 var membershipImplementors = []string{"Membership", "Node"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *directory.Membership) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
+	fields := ec.inlineCollectFields(sel, membershipImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18669,7 +18421,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 var membershipApplicationImplementors = []string{"MembershipApplication"}
 
 func (ec *executionContext) _MembershipApplication(ctx context.Context, sel ast.SelectionSet, obj *directory.Application) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationImplementors)
+	fields := ec.inlineCollectFields(sel, membershipApplicationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18786,7 +18538,7 @@ func (ec *executionContext) _MembershipApplication(ctx context.Context, sel ast.
 var membershipApplicationConnectionImplementors = []string{"MembershipApplicationConnection"}
 
 func (ec *executionContext) _MembershipApplicationConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Application]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, membershipApplicationConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18828,7 +18580,7 @@ func (ec *executionContext) _MembershipApplicationConnection(ctx context.Context
 var membershipApplicationEdgeImplementors = []string{"MembershipApplicationEdge"}
 
 func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Application]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipApplicationEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, membershipApplicationEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -18860,7 +18612,7 @@ func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel 
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := ec.inlineCollectFields(sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -19030,7 +18782,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var officeImplementors = []string{"Office", "Node", "SearchNode"}
 
 func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, obj *directory.Office) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeImplementors)
+	fields := ec.inlineCollectFields(sel, officeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19132,7 +18884,7 @@ func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, o
 var officeConnectionImplementors = []string{"OfficeConnection"}
 
 func (ec *executionContext) _OfficeConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Office]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, officeConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19174,7 +18926,7 @@ func (ec *executionContext) _OfficeConnection(ctx context.Context, sel ast.Selec
 var officeDistanceImplementors = []string{"OfficeDistance"}
 
 func (ec *executionContext) _OfficeDistance(ctx context.Context, sel ast.SelectionSet, obj *directory.OfficeDistance) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeDistanceImplementors)
+	fields := ec.inlineCollectFields(sel, officeDistanceImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19206,7 +18958,7 @@ func (ec *executionContext) _OfficeDistance(ctx context.Context, sel ast.Selecti
 var officeEdgeImplementors = []string{"OfficeEdge"}
 
 func (ec *executionContext) _OfficeEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Office]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, officeEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, officeEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19238,7 +18990,7 @@ func (ec *executionContext) _OfficeEdge(ctx context.Context, sel ast.SelectionSe
 var organizationImplementors = []string{"Organization", "Institution", "Node", "SearchNode"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *directory.Organization) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationImplementors)
+	fields := ec.inlineCollectFields(sel, organizationImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19320,7 +19072,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
 
 func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Organization]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, organizationConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19362,7 +19114,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
 
 func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Organization]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, organizationEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, organizationEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19394,7 +19146,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *directory.PageInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.inlineCollectFields(sel, pageInfoImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19436,7 +19188,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var personImplementors = []string{"Person", "Node", "SearchNode"}
 
 func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, obj *directory.Person) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personImplementors)
+	fields := ec.inlineCollectFields(sel, personImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19493,7 +19245,7 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 var personConnectionImplementors = []string{"PersonConnection"}
 
 func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Person]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, personConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19535,7 +19287,7 @@ func (ec *executionContext) _PersonConnection(ctx context.Context, sel ast.Selec
 var personEdgeImplementors = []string{"PersonEdge"}
 
 func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Person]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, personEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, personEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19567,7 +19319,7 @@ func (ec *executionContext) _PersonEdge(ctx context.Context, sel ast.SelectionSe
 var phoneNumberImplementors = []string{"PhoneNumber"}
 
 func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionSet, obj *directory.Phone) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberImplementors)
+	fields := ec.inlineCollectFields(sel, phoneNumberImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19604,7 +19356,7 @@ func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionS
 var photoImplementors = []string{"Photo"}
 
 func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, obj *directory.Photo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, photoImplementors)
+	fields := ec.inlineCollectFields(sel, photoImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19636,7 +19388,7 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 var programImplementors = []string{"Program", "Node", "SearchNode"}
 
 func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, obj *directory.Program) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programImplementors)
+	fields := ec.inlineCollectFields(sel, programImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19768,7 +19520,7 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 var programConnectionImplementors = []string{"ProgramConnection"}
 
 func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Program]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, programConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19810,7 +19562,7 @@ func (ec *executionContext) _ProgramConnection(ctx context.Context, sel ast.Sele
 var programEdgeImplementors = []string{"ProgramEdge"}
 
 func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Program]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, programEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19842,7 +19594,7 @@ func (ec *executionContext) _ProgramEdge(ctx context.Context, sel ast.SelectionS
 var programPersonImplementors = []string{"ProgramPerson"}
 
 func (ec *executionContext) _ProgramPerson(ctx context.Context, sel ast.SelectionSet, obj *directory.ProgramPerson) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, programPersonImplementors)
+	fields := ec.inlineCollectFields(sel, programPersonImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19874,7 +19626,7 @@ func (ec *executionContext) _ProgramPerson(ctx context.Context, sel ast.Selectio
 var provenanceImplementors = []string{"Provenance"}
 
 func (ec *executionContext) _Provenance(ctx context.Context, sel ast.SelectionSet, obj *directory.Provenance) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, provenanceImplementors)
+	fields := ec.inlineCollectFields(sel, provenanceImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -19916,7 +19668,7 @@ func (ec *executionContext) _Provenance(ctx context.Context, sel ast.SelectionSe
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := ec.inlineCollectFields(sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -20149,7 +19901,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var regionImplementors = []string{"Region", "Node", "SearchNode"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *directory.Region) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
+	fields := ec.inlineCollectFields(sel, regionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20221,7 +19973,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 var searchResultImplementors = []string{"SearchResult"}
 
 func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.SelectionSet, obj *directory.SearchResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultImplementors)
+	fields := ec.inlineCollectFields(sel, searchResultImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20268,7 +20020,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 var searchResultConnectionImplementors = []string{"SearchResultConnection"}
 
 func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.SearchResult]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, searchResultConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20310,7 +20062,7 @@ func (ec *executionContext) _SearchResultConnection(ctx context.Context, sel ast
 var searchResultEdgeImplementors = []string{"SearchResultEdge"}
 
 func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.SearchResult]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, searchResultEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20342,7 +20094,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 var secretariatImplementors = []string{"Secretariat", "Node", "Institution", "SearchNode"}
 
 func (ec *executionContext) _Secretariat(ctx context.Context, sel ast.SelectionSet, obj *directory.Secretariat) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatImplementors)
+	fields := ec.inlineCollectFields(sel, secretariatImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20409,7 +20161,7 @@ func (ec *executionContext) _Secretariat(ctx context.Context, sel ast.SelectionS
 var secretariatConnectionImplementors = []string{"SecretariatConnection"}
 
 func (ec *executionContext) _SecretariatConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.Page[*directory.Secretariat]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatConnectionImplementors)
+	fields := ec.inlineCollectFields(sel, secretariatConnectionImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20451,7 +20203,7 @@ func (ec *executionContext) _SecretariatConnection(ctx context.Context, sel ast.
 var secretariatEdgeImplementors = []string{"SecretariatEdge"}
 
 func (ec *executionContext) _SecretariatEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.Secretariat]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, secretariatEdgeImplementors)
+	fields := ec.inlineCollectFields(sel, secretariatEdgeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20483,7 +20235,7 @@ func (ec *executionContext) _SecretariatEdge(ctx context.Context, sel ast.Select
 var serviceImplementors = []string{"Service"}
 
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *directory.Service) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
+	fields := ec.inlineCollectFields(sel, serviceImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20530,7 +20282,7 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 var siteVisitImplementors = []string{"SiteVisit"}
 
 func (ec *executionContext) _SiteVisit(ctx context.Context, sel ast.SelectionSet, obj *directory.SiteVisit) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, siteVisitImplementors)
+	fields := ec.inlineCollectFields(sel, siteVisitImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20567,7 +20319,7 @@ func (ec *executionContext) _SiteVisit(ctx context.Context, sel ast.SelectionSet
 var sourceRefImplementors = []string{"SourceRef"}
 
 func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet, obj *directory.SourceRef) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sourceRefImplementors)
+	fields := ec.inlineCollectFields(sel, sourceRefImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20604,7 +20356,7 @@ func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *directory.Principal) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+	fields := ec.inlineCollectFields(sel, viewerImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20641,7 +20393,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.inlineCollectFields(sel, __DirectiveImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20688,7 +20440,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.inlineCollectFields(sel, __EnumValueImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20730,7 +20482,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.inlineCollectFields(sel, __FieldImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20782,7 +20534,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.inlineCollectFields(sel, __InputValueImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20834,7 +20586,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.inlineCollectFields(sel, __SchemaImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {
@@ -20886,7 +20638,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.inlineCollectFields(sel, __TypeImplementors)
 
 	out := newInlineObject(fields)
 	for i, field := range fields {

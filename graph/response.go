@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -70,21 +69,43 @@ func (x *exchange) render(resp *graphql.Response, requestError bool) (status int
 	return status, body, outcome
 }
 
-// encode encodes a GraphQL response, or returns nil if it cannot (a bug, which the caller answers as one).
+// encode encodes a GraphQL response, or returns nil if it cannot (a bug, which the caller answers as one):
+// {"errors":…,"data":…,"extensions":…}, each member left out when empty, and data after a request error. The
+// data are gqlgen's bytes as the executor wrote them, compact JSON already, copied once into the body rather
+// than decoded and encoded again; only the errors and extensions, small, are encoded here.
 func (x *exchange) encode(resp *graphql.Response, requestError bool) []byte {
-	b := struct {
-		Errors     gqlerror.List   `json:"errors,omitempty"`
-		Data       json.RawMessage `json:"data,omitempty"` // absent, not null, after a request error
-		Extensions map[string]any  `json:"extensions,omitempty"`
-	}{resp.Errors, resp.Data, resp.Extensions}
+	var errs, exts []byte
+	var err error
+	if len(resp.Errors) > 0 {
+		if errs, err = httperror.Marshal(resp.Errors); err != nil {
+			return nil
+		}
+	}
+	if len(resp.Extensions) > 0 {
+		if exts, err = httperror.Marshal(resp.Extensions); err != nil {
+			return nil
+		}
+	}
+	data := resp.Data
 	if requestError {
-		b.Data = nil
+		data = nil
 	}
-	body, err := httperror.Marshal(b)
-	if err != nil {
-		return nil
+	body := make([]byte, 0, len(`{"errors":,"data":,"extensions":}`)+len(errs)+len(data)+len(exts))
+	body = append(body, '{')
+	for _, m := range [...]struct {
+		name  string
+		value []byte
+	}{{`"errors":`, errs}, {`"data":`, data}, {`"extensions":`, exts}} {
+		if len(m.value) == 0 {
+			continue
+		}
+		if len(body) > 1 {
+			body = append(body, ',')
+		}
+		body = append(body, m.name...)
+		body = append(body, m.value...)
 	}
-	return body
+	return append(body, '}')
 }
 
 // refusesCaller reports whether an error with the code refuses the caller rather than the request: who asks,

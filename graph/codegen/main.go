@@ -23,9 +23,9 @@
 // gqlgen's concurrent resolution for the named fields and its @defer handling, and lists of that type are
 // marshalled concurrently again.
 //
-// On an object resolved inline, @defer is honoured by delivering the deferred fields in the one response,
-// which the incremental delivery proposal allows a server to do; the HTTP transport sends one response
-// anyway.
+// The HTTP transport refuses @defer and @stream, as it sends one response. Were they let through, an object
+// resolved inline would deliver its deferred fields in that response, which the incremental delivery proposal
+// allows a server to do.
 //
 // Usage (from the directory holding gqlgen.yml, or below it):
 //

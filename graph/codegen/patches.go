@@ -53,7 +53,7 @@ var patches = []patch{
 		new: "\t{{- $direct := directField $field }}\n" +
 			"\t{{- if eq $direct \"value\" }}\n" +
 			"\t\treturn {{$.ECDot}}{{ $field.TypeReference.MarshalFunc }}(ctx, {{$.ECArg}}field.Selections, obj.{{ $field.GoFieldName }})\n" +
-			"\t{{- else if eq $direct \"resolver\" }}\n" +
+			"\t{{- else if or (eq $direct \"resolver\") (eq $direct \"field\") }}\n" +
 			"\t\t{{- template \"directResolver\" (dict \"Field\" $field \"Exec\" $) }}\n" +
 			"\t{{- else if $field.TypeReference.IsRoot }}\n\t\tfc, err :=",
 	},
@@ -68,5 +68,26 @@ var patches = []patch{
 			"\t\t}\n" +
 			"\t\t{{- end }}\n" +
 			"\t\treturn graphql.{{ $field.ResolveFieldFunc }}(",
+	},
+	{
+		file: "internal!.gotpl",
+		why:  "the state the fields of one operation share, when they are all resolved on its goroutine",
+		old:  "type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n}",
+		new: "type executionContext struct {\n\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]\n" +
+			"\t// inline is what the fields of the operation share (inline.gotpl).\n\tinline inlineState\n}",
+	},
+	{
+		file: "field.gotpl",
+		why:  "a field's arguments coerced once per operation, not for every object",
+		old:  "if fc.Args, err = {{$.ECDot}}{{ $field.ArgsFunc }}(ctx, {{$.ECArg}}field.ArgumentMap(ec.Variables)); err != nil {",
+		new: "if fc.Args, err = {{ if cacheArgs $field }}ec.inlineArgs(ctx, field, (*executionContext).{{ $field.ArgsFunc }})" +
+			"{{ else }}{{$.ECDot}}{{ $field.ArgsFunc }}(ctx, {{$.ECArg}}field.ArgumentMap(ec.Variables)){{ end }}; err != nil {",
+	},
+	{
+		file: "object.gotpl",
+		why:  "an object's fields collected once per selection in an operation, without gqlgen's hashed key",
+		old:  "fields := graphql.CollectFields(ec.OperationContext, sel, {{$object.Name|lcFirst}}Implementors)\n\t{{- if $object.Root }}",
+		new: "fields := {{ if and sharedState (not (concurrentObject $object)) }}ec.inlineCollectFields(sel, {{$object.Name|lcFirst}}Implementors)" +
+			"{{ else }}graphql.CollectFields(ec.OperationContext, sel, {{$object.Name|lcFirst}}Implementors){{ end }}\n\t{{- if $object.Root }}",
 	},
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/99designs/gqlgen/codegen/config"
 	"github.com/99designs/gqlgen/codegen/templates"
 	"github.com/vektah/gqlparser/v2/ast"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 
 	_ "embed"
 )
@@ -113,8 +115,9 @@ func (p *inlinePlugin) concurrentList(t *config.TypeReference) bool {
 }
 
 // directField tells how the field of an object resolved inline is resolved without graphql.ResolveField:
-// "value" or "float" (when finite) for a struct field marshalled straight from the object, "resolver" for a
-// resolver called directly (directResolver in inline.gotpl), or "" for gqlgen's path. gqlgen's path gives
+// "value" or "float" (when finite) for a struct field of a scalar or enum marshalled straight from the object,
+// "resolver" for a resolver called directly and "field" for any other struct field (both by directResolver in
+// inline.gotpl, with a field context), or "" for gqlgen's path. gqlgen's path gives
 // every field a field context, calls the field middleware, recovers panics and boxes the value. A struct field
 // of a built-in scalar or an enum has nothing for any of that to do, and its marshaller cannot fail, except a
 // float's on NaN or an infinity; a resolver keeps its field context, its recovery and its errors.
@@ -140,18 +143,21 @@ func (p *inlinePlugin) directField(f *codegen.Field) string {
 		}
 		return "resolver"
 	}
+	// Any other struct field keeps its field context, for the paths of errors below it and for resolvers
+	// reading their parent's result, and is marshalled as it comes, unless it is an interface, which may be nil.
+	field := "field"
+	if types.IsInterface(t.GO) {
+		field = ""
+	}
 	if t.GQL.Elem != nil {
-		return ""
+		return field
 	}
 	basic, ok := t.GO.Underlying().(*types.Basic)
 	if !ok {
-		return ""
+		return field
 	}
 	switch t.Definition.Kind {
 	case ast.Enum:
-		if !t.IsMarshaler {
-			return ""
-		}
 	case ast.Scalar:
 		switch t.Definition.Name {
 		case "String", "ID", "Int", "Boolean":
@@ -161,15 +167,44 @@ func (p *inlinePlugin) directField(f *codegen.Field) string {
 			}
 			return "float"
 		default:
-			return ""
+			return field
 		}
 	default:
-		return ""
+		return field
 	}
 	if basic.Info()&(types.IsString|types.IsInteger|types.IsBoolean) == 0 {
-		return ""
+		return field
 	}
 	return "value"
+}
+
+// sharedState reports whether the fields of an operation share state (inlineState in inline.gotpl): when all
+// of them are resolved on the operation's goroutine, which no field named concurrent is.
+func (p *inlinePlugin) sharedState() bool { return len(p.concurrent) == 0 }
+
+// cacheArgs reports whether a field's arguments are coerced once per operation: when the fields share state
+// and no directive on an argument could make a coercion differ from the last.
+func (p *inlinePlugin) cacheArgs(f *codegen.Field) bool {
+	if !p.sharedState() || f.Object.Stream {
+		return false
+	}
+	for _, a := range f.Args {
+		if len(a.Directives) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// inlineResolverObjects returns the object types whose resolvers directResolver calls.
+func (p *inlinePlugin) inlineResolverObjects() []*codegen.Object {
+	var out []*codegen.Object
+	for _, o := range p.data.Objects {
+		if !o.Root && o.HasResolvers() {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // renderExecutor writes the executor again, from gqlgen's templates with the patches applied, with the
@@ -197,10 +232,16 @@ func (p *inlinePlugin) renderExecutor() error {
 		TemplateFS:      fsys,
 		PruneOptions:    cfg.GetPruneOptions(),
 		Funcs: map[string]any{
-			"concurrentField":  p.concurrentField,
-			"concurrentObject": p.concurrentObject,
-			"concurrentList":   p.concurrentList,
-			"directField":      p.directField,
+			"concurrentField":       p.concurrentField,
+			"concurrentObject":      p.concurrentObject,
+			"concurrentList":        p.concurrentList,
+			"directField":           p.directField,
+			"sharedState":           p.sharedState,
+			"cacheArgs":             p.cacheArgs,
+			"resolverGetter":        func(f *codegen.Field) string { g, _, _ := strings.Cut(f.ShortInvocation(), "()."); return g },
+			"resolverCall":          func(f *codegen.Field) string { _, c, _ := strings.Cut(f.ShortInvocation(), "()."); return c },
+			"resolverGetterOf":      func(o *codegen.Object) string { return cases.Title(language.English, cases.NoLower).String(o.Name) },
+			"inlineResolverObjects": p.inlineResolverObjects,
 		},
 	})
 }
