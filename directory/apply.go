@@ -195,11 +195,12 @@ func (d *Data) applyEntry(e *Entry) {
 	for _, c := range e.Changes {
 		addHistory(h, c.Kind, c.Key, e.Revision)
 	}
-	d.History = d.History[:0]
+	history := make([]RecordHistory, 0, h.Len())
 	h.Scan(func(x *RecordHistory) bool {
-		d.History = append(d.History, *x)
+		history = append(history, *x)
 		return true
 	})
+	d.History = history
 	d.Revision = e.Revision
 }
 

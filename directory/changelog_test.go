@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -406,4 +407,71 @@ func TestApprovalIsOneEntry(t *testing.T) {
 	if _, err := s.w.ReviewApplication(ctx, admin, directory.ReviewInput{Reference: a.Reference, Version: 2, Decision: directory.DecisionApprove}); code(err) != directory.CodeConflict {
 		t.Errorf("approving twice: %v, want CONFLICT", err)
 	}
+}
+
+// TestDeltasAgreeWithARebuild checks that a snapshot followed through the log by deltas holds what a snapshot
+// built from scratch holds, whichever way it was reached: replaying the log, or loading the data it saved.
+func TestDeltasAgreeWithARebuild(t *testing.T) {
+	t.Parallel()
+	log, s := seededLog(t)
+	ctx := context.Background()
+	for i := range 30 {
+		key := fmt.Sprintf("office-%d", i%7)
+		switch old := s.rm.Snapshot().Office(key); {
+		case old == nil:
+			in := officeInput("Office " + key)
+			in.Key = key
+			if _, err := s.w.CreateOffice(ctx, admin, in); err != nil {
+				t.Fatal(err)
+			}
+		case i%3 == 0:
+			if err := s.w.DeleteOffice(ctx, admin, key, old.Version); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if _, err := s.w.UpdateOffice(ctx, admin, key, old.Version, officeInput(fmt.Sprintf("Office %s, take %d", key, i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%5 == 0 {
+			c := s.rm.Snapshot().City("seoul")
+			if _, err := s.w.GrantMembership(ctx, admin, directory.GrantMembershipInput{City: "seoul", CityVersion: c.Version,
+				Category: directory.MembershipFull, Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil && code(err) != directory.CodeConflict {
+				t.Fatal(err)
+			}
+		}
+	}
+	followed := s.rm.Snapshot()
+	replayed := newServer(t, log).rm.Snapshot()
+	reloaded := directory.NewSnapshot(followed.Data(), time.Now())
+	want := jsonOf(t, followed.Data())
+	for name, snap := range map[string]*directory.Snapshot{"replayed": replayed, "reloaded": reloaded} {
+		if got := jsonOf(t, snap.Data()); got != want {
+			t.Errorf("%s snapshot holds other data than the followed one", name)
+		}
+		for _, q := range []string{"office", "seoul", "take"} {
+			a, _ := followed.Search(q, nil, directory.PageArgs{})
+			b, _ := snap.Search(q, nil, directory.PageArgs{})
+			if a.TotalCount() != b.TotalCount() {
+				t.Errorf("%s snapshot: search %q finds %d, the followed one %d", name, q, b.TotalCount(), a.TotalCount())
+			}
+		}
+		fp, _ := followed.Offices(directory.OfficeFilter{Region: directory.RegionEastAsia}, directory.Order{}, directory.PageArgs{})
+		sp, _ := snap.Offices(directory.OfficeFilter{Region: directory.RegionEastAsia}, directory.Order{}, directory.PageArgs{})
+		if jsonOf(t, fp.Nodes()) != jsonOf(t, sp.Nodes()) || fp.TotalCount() != sp.TotalCount() {
+			t.Errorf("%s snapshot pages East Asia's offices otherwise", name)
+		}
+		if followed.Counts() != snap.Counts() {
+			t.Errorf("%s snapshot counts %+v, the followed one %+v", name, snap.Counts(), followed.Counts())
+		}
+	}
+}
+
+func jsonOf(t *testing.T, x any) string {
+	t.Helper()
+	b, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
