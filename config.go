@@ -36,11 +36,11 @@ type config struct {
 	// CheckpointInterval is how often a server saves its read model to DATA_DIR while the directory changes.
 	CheckpointInterval time.Duration
 	Seed               string
-	LogFormat        string
-	LogLevel         slog.Level
-	Introspection    bool
-	QueryCacheSize   int
-	ShutdownTimeout  time.Duration
+	LogFormat          string
+	LogLevel           slog.Level
+	Introspection      bool
+	QueryCacheSize     int
+	ShutdownTimeout    time.Duration
 
 	PersistedQueryCacheSize int
 	ResponseCacheBytes      int

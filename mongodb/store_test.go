@@ -357,4 +357,3 @@ func TestTheAuditTrailFindsEveryChangeOfARecord(t *testing.T) {
 		t.Errorf("the newest entry's record: %v (version %d)", trail[0].After, trail[0].Version)
 	}
 }
-
