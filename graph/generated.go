@@ -37,9 +37,12 @@ type ResolverRoot interface {
 	Address() AddressResolver
 	Affiliation() AffiliationResolver
 	ApplicationReceipt() ApplicationReceiptResolver
+	Change() ChangeResolver
 	City() CityResolver
 	Country() CountryResolver
 	Counts() CountsResolver
+	LogEntry() LogEntryResolver
+	LogEntryConnection() LogEntryConnectionResolver
 	Membership() MembershipResolver
 	MembershipApplication() MembershipApplicationResolver
 	Mutation() MutationResolver
@@ -105,6 +108,16 @@ type ComplexityRoot struct {
 		Key     func(childComplexity int) int
 		Kind    func(childComplexity int) int
 		Version func(childComplexity int) int
+	}
+
+	Change struct {
+		Action        func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Key           func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Record        func(childComplexity int) int
+		RecordVersion func(childComplexity int) int
+		Regions       func(childComplexity int) int
 	}
 
 	City struct {
@@ -186,6 +199,25 @@ type ComplexityRoot struct {
 		Latitude  func(childComplexity int) int
 		Longitude func(childComplexity int) int
 		Precision func(childComplexity int) int
+	}
+
+	LogEntry struct {
+		Actor    func(childComplexity int) int
+		At       func(childComplexity int) int
+		Changes  func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Revision func(childComplexity int) int
+	}
+
+	LogEntryConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	LogEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Membership struct {
@@ -410,6 +442,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AuditTrail                  func(childComplexity int, id string) int
+		Changes                     func(childComplexity int, filter *directory.FeedFilter, first *int, after *string) int
 		Cities                      func(childComplexity int, filter *directory.CityFilter, orderBy *directory.Order, first *int, after *string, last *int, before *string) int
 		City                        func(childComplexity int, key string) int
 		Countries                   func(childComplexity int, region *string) int
@@ -547,6 +580,12 @@ type ApplicationReceiptResolver interface {
 	Note(ctx context.Context, obj *directory.Application) (*string, error)
 	City(ctx context.Context, obj *directory.Application) (*directory.City, error)
 }
+type ChangeResolver interface {
+	ID(ctx context.Context, obj *directory.Change) (*string, error)
+
+	Regions(ctx context.Context, obj *directory.Change) ([]*directory.Region, error)
+	Record(ctx context.Context, obj *directory.Change) (model.Node, error)
+}
 type CityResolver interface {
 	LocalName(ctx context.Context, obj *directory.City, lang string) (*string, error)
 	Government(ctx context.Context, obj *directory.City) (*string, error)
@@ -571,6 +610,17 @@ type CountryResolver interface {
 }
 type CountsResolver interface {
 	Countries(ctx context.Context, obj *directory.Counts) (int, error)
+}
+type LogEntryResolver interface {
+	Revision(ctx context.Context, obj *directory.FeedEntry) (string, error)
+
+	Actor(ctx context.Context, obj *directory.FeedEntry) (*string, error)
+	Reason(ctx context.Context, obj *directory.FeedEntry) (*string, error)
+}
+type LogEntryConnectionResolver interface {
+	Edges(ctx context.Context, obj *directory.FeedPage) ([]*directory.Edge[*directory.FeedEntry], error)
+	Nodes(ctx context.Context, obj *directory.FeedPage) ([]*directory.FeedEntry, error)
+	PageInfo(ctx context.Context, obj *directory.FeedPage) (*directory.PageInfo, error)
 }
 type MembershipResolver interface {
 	City(ctx context.Context, obj *directory.Membership) (*directory.City, error)
@@ -676,6 +726,7 @@ type QueryResolver interface {
 	Search(ctx context.Context, query string, types []string, first *int, after *string, last *int, before *string) (*directory.Page[*directory.SearchResult], error)
 	NearestOffices(ctx context.Context, latitude float64, longitude float64, first *int) ([]*directory.OfficeDistance, error)
 	ServiceFor(ctx context.Context, country string) (*directory.Service, error)
+	Changes(ctx context.Context, filter *directory.FeedFilter, first *int, after *string) (*directory.FeedPage, error)
 	Viewer(ctx context.Context) (*directory.Principal, error)
 	MembershipApplicationStatus(ctx context.Context, reference string) (*directory.Application, error)
 	MembershipApplications(ctx context.Context, filter *directory.ApplicationFilter, first *int, after *string, last *int, before *string) (*directory.Page[*directory.Application], error)
@@ -910,6 +961,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Version(childComplexity), true
+
+	case "Change.action":
+		if e.ComplexityRoot.Change.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Action(childComplexity), true
+	case "Change.id":
+		if e.ComplexityRoot.Change.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ID(childComplexity), true
+	case "Change.key":
+		if e.ComplexityRoot.Change.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Key(childComplexity), true
+	case "Change.kind":
+		if e.ComplexityRoot.Change.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Kind(childComplexity), true
+	case "Change.record":
+		if e.ComplexityRoot.Change.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Record(childComplexity), true
+	case "Change.version":
+		if e.ComplexityRoot.Change.RecordVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.RecordVersion(childComplexity), true
+	case "Change.regions":
+		if e.ComplexityRoot.Change.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Regions(childComplexity), true
 
 	case "City.country":
 		if e.ComplexityRoot.City.Country == nil {
@@ -1268,6 +1362,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Location.Precision(childComplexity), true
+
+	case "LogEntry.actor":
+		if e.ComplexityRoot.LogEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Actor(childComplexity), true
+	case "LogEntry.at":
+		if e.ComplexityRoot.LogEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.At(childComplexity), true
+	case "LogEntry.changes":
+		if e.ComplexityRoot.LogEntry.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Changes(childComplexity), true
+	case "LogEntry.reason":
+		if e.ComplexityRoot.LogEntry.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Reason(childComplexity), true
+	case "LogEntry.revision":
+		if e.ComplexityRoot.LogEntry.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Revision(childComplexity), true
+
+	case "LogEntryConnection.edges":
+		if e.ComplexityRoot.LogEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryConnection.Edges(childComplexity), true
+	case "LogEntryConnection.nodes":
+		if e.ComplexityRoot.LogEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryConnection.Nodes(childComplexity), true
+	case "LogEntryConnection.pageInfo":
+		if e.ComplexityRoot.LogEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryConnection.PageInfo(childComplexity), true
+
+	case "LogEntryEdge.cursor":
+		if e.ComplexityRoot.LogEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryEdge.Cursor(childComplexity), true
+	case "LogEntryEdge.node":
+		if e.ComplexityRoot.LogEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryEdge.Node(childComplexity), true
 
 	case "Membership.category":
 		if e.ComplexityRoot.Membership.Category == nil {
@@ -2329,6 +2486,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditTrail(childComplexity, args["id"].(string)), true
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["filter"].(*directory.FeedFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.cities":
 		if e.ComplexityRoot.Query.Cities == nil {
 			break
@@ -2957,6 +3125,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AffiliationInput", ec.unmarshalInputAffiliationInput),
 			graphql.NewInputUnmarshaler("ApplicationFilter", ec.unmarshalInputApplicationFilter),
 			graphql.NewInputUnmarshaler("ApplicationReviewInput", ec.unmarshalInputApplicationReviewInput),
+			graphql.NewInputUnmarshaler("ChangeFilter", ec.unmarshalInputChangeFilter),
 			graphql.NewInputUnmarshaler("ChangeMembershipInput", ec.unmarshalInputChangeMembershipInput),
 			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
 			graphql.NewInputUnmarshaler("CityInput", ec.unmarshalInputCityInput),
@@ -3061,7 +3230,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls"
+//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3073,6 +3242,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "schema/changes.graphqls", Input: sourceData("schema/changes.graphqls"), BuiltIn: false},
 	{Name: "schema/city.graphqls", Input: sourceData("schema/city.graphqls"), BuiltIn: false},
 	{Name: "schema/connection.graphqls", Input: sourceData("schema/connection.graphqls"), BuiltIn: false},
 	{Name: "schema/mutation.graphqls", Input: sourceData("schema/mutation.graphqls"), BuiltIn: false},
@@ -3176,6 +3346,26 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_after(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Change_kind(ctx, field)
+	case "key":
+		return ec.fieldContext_Change_key(ctx, field)
+	case "id":
+		return ec.fieldContext_Change_id(ctx, field)
+	case "action":
+		return ec.fieldContext_Change_action(ctx, field)
+	case "version":
+		return ec.fieldContext_Change_version(ctx, field)
+	case "regions":
+		return ec.fieldContext_Change_regions(ctx, field)
+	case "record":
+		return ec.fieldContext_Change_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
 
 func (ec *executionContext) childFields_City(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3338,6 +3528,44 @@ func (ec *executionContext) childFields_Location(ctx context.Context, field grap
 		return ec.fieldContext_Location_curated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
+}
+
+func (ec *executionContext) childFields_LogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revision":
+		return ec.fieldContext_LogEntry_revision(ctx, field)
+	case "at":
+		return ec.fieldContext_LogEntry_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_LogEntry_actor(ctx, field)
+	case "reason":
+		return ec.fieldContext_LogEntry_reason(ctx, field)
+	case "changes":
+		return ec.fieldContext_LogEntry_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_LogEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LogEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LogEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LogEntryConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LogEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LogEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LogEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogEntryEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4831,6 +5059,36 @@ func (ec *executionContext) field_Query_auditTrail_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*directory.FeedFilter, error) {
+			return ec.unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -6447,6 +6705,146 @@ func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "JSON")
 }
 
+func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_Change_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_key(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+}
+func (ec *executionContext) fieldContext_Change_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_id(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Change_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineChangeResolver().ID(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Change_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Change_action(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return ec.marshalNAuditAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAction(ctx, field.Selections, obj.Action)
+}
+func (ec *executionContext) fieldContext_Change_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "AuditAction")
+}
+
+func (ec *executionContext) _Change_version(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordVersion(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Change_regions(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Change_regions(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]*directory.Region, error) {
+		return ec.inlineChangeResolver().Regions(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegionᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Change_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_record(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Record(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _City_id(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7617,6 +8015,280 @@ func (ec *executionContext) _Location_curated(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Location_curated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LogEntry_revision(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineLogEntryResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _LogEntry_at(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_at(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.At
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LogEntry_actor(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_actor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineLogEntryResolver().Actor(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _LogEntry_reason(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_reason(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineLogEntryResolver().Reason(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _LogEntry_changes(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Changes
+	fc.Result = res
+	return ec.marshalNChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChangeᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.FeedPage) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]*directory.Edge[*directory.FeedEntry], error) {
+		return ec.inlineLogEntryConnectionResolver().Edges(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNLogEntryEdge2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *directory.FeedPage) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]*directory.FeedEntry, error) {
+		return ec.inlineLogEntryConnectionResolver().Nodes(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNLogEntry2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntryᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.FeedPage) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*directory.PageInfo, error) {
+		return ec.inlineLogEntryConnectionResolver().PageInfo(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+}
+func (ec *executionContext) fieldContext_LogEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LogEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntry(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
@@ -12498,6 +13170,50 @@ func (ec *executionContext) fieldContext_Query_serviceFor(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["filter"].(*directory.FeedFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.FeedPage) graphql.Marshaler {
+			return ec.marshalNLogEntryConnection2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_changes_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15068,9 +15784,12 @@ type inlineState struct {
 	resolverAddress               AddressResolver
 	resolverAffiliation           AffiliationResolver
 	resolverApplicationReceipt    ApplicationReceiptResolver
+	resolverChange                ChangeResolver
 	resolverCity                  CityResolver
 	resolverCountry               CountryResolver
 	resolverCounts                CountsResolver
+	resolverLogEntry              LogEntryResolver
+	resolverLogEntryConnection    LogEntryConnectionResolver
 	resolverMembership            MembershipResolver
 	resolverMembershipApplication MembershipApplicationResolver
 	resolverOffice                OfficeResolver
@@ -15158,6 +15877,13 @@ func (ec *executionContext) inlineApplicationReceiptResolver() ApplicationReceip
 	return ec.inline.resolverApplicationReceipt
 }
 
+func (ec *executionContext) inlineChangeResolver() ChangeResolver {
+	if ec.inline.resolverChange == nil {
+		ec.inline.resolverChange = ec.Resolvers.Change()
+	}
+	return ec.inline.resolverChange
+}
+
 func (ec *executionContext) inlineCityResolver() CityResolver {
 	if ec.inline.resolverCity == nil {
 		ec.inline.resolverCity = ec.Resolvers.City()
@@ -15177,6 +15903,20 @@ func (ec *executionContext) inlineCountsResolver() CountsResolver {
 		ec.inline.resolverCounts = ec.Resolvers.Counts()
 	}
 	return ec.inline.resolverCounts
+}
+
+func (ec *executionContext) inlineLogEntryResolver() LogEntryResolver {
+	if ec.inline.resolverLogEntry == nil {
+		ec.inline.resolverLogEntry = ec.Resolvers.LogEntry()
+	}
+	return ec.inline.resolverLogEntry
+}
+
+func (ec *executionContext) inlineLogEntryConnectionResolver() LogEntryConnectionResolver {
+	if ec.inline.resolverLogEntryConnection == nil {
+		ec.inline.resolverLogEntryConnection = ec.Resolvers.LogEntryConnection()
+	}
+	return ec.inline.resolverLogEntryConnection
 }
 
 func (ec *executionContext) inlineMembershipResolver() MembershipResolver {
@@ -15572,6 +16312,62 @@ func (ec *executionContext) unmarshalInputApplicationReviewInput(ctx context.Con
 func UnmarshalApplicationReviewInput(ctx context.Context, raw any) (directory.ReviewInput, error) {
 	var out directory.ReviewInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplicationReviewInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputChangeFilter(ctx context.Context, obj any) (directory.FeedFilter, error) {
+	var it directory.FeedFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "regions", "keys"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "regions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Regions = data
+		case "keys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keys"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keys = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangeFilter unmarshals raw into the ChangeFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeFilter(ctx context.Context, raw any) (directory.FeedFilter, error) {
+	var out directory.FeedFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeFilter", raw, &out)
 	return out, err
 }
 
@@ -17888,6 +18684,63 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *directory.Change) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, changeImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "kind":
+			out.Values[i] = ec._Change_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._Change_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._Change_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._Change_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Change_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._Change_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._Change_record(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var cityImplementors = []string{"City", "Node", "Institution", "SearchNode"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *directory.City) graphql.Marshaler {
@@ -18341,6 +19194,122 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "curated":
 			out.Values[i] = ec._Location_curated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var logEntryImplementors = []string{"LogEntry"}
+
+func (ec *executionContext) _LogEntry(ctx context.Context, sel ast.SelectionSet, obj *directory.FeedEntry) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, logEntryImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogEntry")
+		case "revision":
+			out.Values[i] = ec._LogEntry_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._LogEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._LogEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._LogEntry_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._LogEntry_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var logEntryConnectionImplementors = []string{"LogEntryConnection"}
+
+func (ec *executionContext) _LogEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.FeedPage) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, logEntryConnectionImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogEntryConnection")
+		case "edges":
+			out.Values[i] = ec._LogEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._LogEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LogEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var logEntryEdgeImplementors = []string{"LogEntryEdge"}
+
+func (ec *executionContext) _LogEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.FeedEntry]) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, logEntryEdgeImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._LogEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LogEntryEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19837,6 +20806,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "changes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_changes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "viewer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query_viewer(ctx, field)
@@ -20877,6 +21853,26 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChange(ctx context.Context, sel ast.SelectionSet, v directory.Change) graphql.Marshaler {
+	return ec._Change(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.Change) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNChangeMembershipInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChangeMembershipInput(ctx context.Context, v any) (directory.ChangeMembershipInput, error) {
 	res, err := ec.unmarshalInputChangeMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21196,6 +22192,62 @@ func (ec *executionContext) marshalNLocalName2ᚕgithubᚗcomᚋicleiᚋdirector
 func (ec *executionContext) unmarshalNLocalNameInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐLocalName(ctx context.Context, v any) (directory.LocalName, error) {
 	res, err := ec.unmarshalInputLocalNameInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLogEntry2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.FeedEntry) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx context.Context, sel ast.SelectionSet, v *directory.FeedEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogEntry!")
+		return graphql.Null
+	}
+	return ec._LogEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLogEntryConnection2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedPage(ctx context.Context, sel ast.SelectionSet, v *directory.FeedPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogEntryConnection!")
+		return graphql.Null
+	}
+	return ec._LogEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLogEntryEdge2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Edge[*directory.FeedEntry]) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLogEntryEdge2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLogEntryEdge2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdge(ctx context.Context, sel ast.SelectionSet, v *directory.Edge[*directory.FeedEntry]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogEntryEdge!")
+		return graphql.Null
+	}
+	return ec._LogEntryEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMatchKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMatchKind(ctx context.Context, v any) (directory.MatchKind, error) {
@@ -21536,6 +22588,14 @@ func (ec *executionContext) marshalNOrigin2githubᚗcomᚋicleiᚋdirectoryᚋdi
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *directory.PageInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Person) graphql.Marshaler {
@@ -22329,6 +23389,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx context.Context, v any) (*directory.FeedFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputChangeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx context.Context, sel ast.SelectionSet, v *directory.City) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -22399,6 +23467,24 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
 	return res
 }
 
