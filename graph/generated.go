@@ -7529,7 +7529,7 @@ func (ec *executionContext) fieldContext_LocalName_name(_ context.Context, field
 
 func (ec *executionContext) _Location_latitude(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
 	if v := float64(obj.Latitude); !math.IsNaN(v) && !math.IsInf(v, 0) {
-		return ec.marshalNFloat2float64(ctx, field.Selections, obj.Latitude)
+		return inlineFloat(v)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -7555,7 +7555,7 @@ func (ec *executionContext) fieldContext_Location_latitude(_ context.Context, fi
 
 func (ec *executionContext) _Location_longitude(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
 	if v := float64(obj.Longitude); !math.IsNaN(v) && !math.IsInf(v, 0) {
-		return ec.marshalNFloat2float64(ctx, field.Selections, obj.Longitude)
+		return inlineFloat(v)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -9716,7 +9716,7 @@ func (ec *executionContext) fieldContext_OfficeDistance_office(_ context.Context
 
 func (ec *executionContext) _OfficeDistance_distanceKm(ctx context.Context, field graphql.CollectedField, obj *directory.OfficeDistance) (ret graphql.Marshaler) {
 	if v := float64(obj.DistanceKm); !math.IsNaN(v) && !math.IsInf(v, 0) {
-		return ec.marshalNFloat2float64(ctx, field.Selections, obj.DistanceKm)
+		return inlineFloat(v)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -14921,6 +14921,15 @@ func marshalElementRecovering(ctx context.Context, i int, marshalElement func(ct
 		}
 	}()
 	return marshalElement(ctx, i)
+}
+
+// inlineFloat is a finite Float, written as graphql.MarshalFloatContext writes it (%g, the shortest form that
+// reads back the same), without its closure, its context adapter or fmt's boxing.
+type inlineFloat float64
+
+func (f inlineFloat) MarshalGQL(w io.Writer) {
+	var buf [32]byte
+	_, _ = w.Write(strconv.AppendFloat(buf[:0], float64(f), 'g', -1, 64))
 }
 
 // inlineObject is the value of an object whose fields are all resolved inline: its collected fields and their

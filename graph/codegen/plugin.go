@@ -169,7 +169,9 @@ func (p *inlinePlugin) directField(f *codegen.Field) string {
 		switch t.Definition.Name {
 		case "String", "ID", "Int", "Boolean":
 		case "Float":
-			if basic.Info()&types.IsFloat == 0 || t.GQL.Elem != nil {
+			// gqlgen's own Float, whose marshaller writes a finite value with %g (inlineFloat in inline.gotpl).
+			if basic.Info()&types.IsFloat == 0 || t.GQL.Elem != nil || t.Marshaler == nil ||
+				t.Marshaler.Pkg().Path() != "github.com/99designs/gqlgen/graphql" || t.Marshaler.Name() != "MarshalFloatContext" {
 				return field
 			}
 			return "float"
