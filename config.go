@@ -33,12 +33,14 @@ type config struct {
 	EmbeddedLogLevel string
 	CORSOrigins      []string
 	PollInterval     time.Duration
-	Seed             string
-	LogFormat        string
-	LogLevel         slog.Level
-	Introspection    bool
-	QueryCacheSize   int
-	ShutdownTimeout  time.Duration
+	// CheckpointInterval is how often a server saves its read model to DATA_DIR while the directory changes.
+	CheckpointInterval time.Duration
+	Seed               string
+	LogFormat          string
+	LogLevel           slog.Level
+	Introspection      bool
+	QueryCacheSize     int
+	ShutdownTimeout    time.Duration
 
 	PersistedQueryCacheSize int
 	ResponseCacheBytes      int
@@ -129,8 +131,11 @@ func (cfg *config) settings() []setting {
 			Help:  "seed the database on start: auto (when it is empty), always or never",
 			parse: oneOf(&cfg.Seed, "auto", "always", "never")},
 		{Env: "POLL_INTERVAL", Flag: "poll-interval", Default: "500ms", group: groupServer,
-			Help:  "how often the server checks the database for changes other servers wrote",
+			Help:  "how often the server checks the change log for entries other servers wrote",
 			parse: duration(&cfg.PollInterval)},
+		{Env: "CHECKPOINT_INTERVAL", Flag: "checkpoint-interval", Default: "1m", group: groupServer,
+			Help:  "how often the server saves its read model to DATA_DIR while the directory changes, so that it restarts from there",
+			parse: duration(&cfg.CheckpointInterval)},
 		{Env: "CORS_ALLOWED_ORIGINS", Flag: "cors-allowed-origins", Default: "*", group: groupServer,
 			Help:  "comma-separated origins browsers may call the API from; * for any (tokens travel in headers, not cookies)",
 			parse: list(&cfg.CORSOrigins)},

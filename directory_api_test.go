@@ -471,7 +471,7 @@ func TestSeedingTwiceChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(before, after) {
-			t.Error("store.Load returns different data after seeding again")
+			t.Errorf("store.Load returns different data after seeding again:\n%s", diffJSON(before, after))
 		}
 	})
 

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -17,12 +18,6 @@ import (
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/seed"
 )
-
-// seedSource serves the directory as shipped, and never changes.
-type seedSource struct{ data *directory.Data }
-
-func (s seedSource) Revision(context.Context) (int64, error)       { return s.data.Revision, nil }
-func (s seedSource) Load(context.Context) (*directory.Data, error) { return s.data, nil }
 
 // downDatabase is a database that does not answer.
 type downDatabase struct{}
@@ -43,10 +38,7 @@ func newRoutes(t *testing.T, env map[string]string) http.Handler {
 	}
 	data.Revision = 1
 	log := slog.New(slog.DiscardHandler)
-	rm := directory.NewReadModel(seedSource{data}, log)
-	if err := rm.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(*data, time.Now()), log)
 	h, err := newHTTPHandler(cfg, log, services{
 		readModel: rm, database: downDatabase{}, auth: auth.New(nil, jwtConfig(cfg)),
 		applications: newApplicationThrottle(cfg),

@@ -73,8 +73,12 @@ func mintKey(ctx context.Context, cfg *config, log *slog.Logger, k *keyFlags, st
 		return err
 	}
 	defer db.close(ctx, log)
+	d, err := openDirectory(ctx, cfg, log, db.store)
+	if err != nil {
+		return err
+	}
 	key, hash := auth.NewAPIKey()
-	if err := db.store.SaveAPIKey(ctx, &directory.APIKey{Name: k.name, Hash: hash, Role: role, Regions: regions, CreatedAt: time.Now()}); err != nil {
+	if err := d.writer.MintAPIKey(ctx, "cli", directory.APIKey{Name: k.name, Hash: hash, Role: role, Regions: regions, CreatedAt: time.Now()}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "API key %q (%s%s); it is shown only now, keep it safe:\n%s\n", k.name, role, scope(regions), key)
@@ -90,11 +94,18 @@ func revokeKey(ctx context.Context, cfg *config, log *slog.Logger, k *keyFlags, 
 		return err
 	}
 	defer db.close(ctx, log)
-	n, err := db.store.RevokeAPIKeys(ctx, k.name)
+	d, err := openDirectory(ctx, cfg, log, db.store)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "revoked %d API key(s) named %q; servers stop accepting them within 30 seconds\n", n, k.name)
+	revoked, err := d.writer.RevokeAPIKey(ctx, "cli", k.name)
+	if err != nil {
+		return err
+	}
+	if !revoked {
+		return fmt.Errorf("no API key named %q is in use", k.name)
+	}
+	fmt.Fprintf(stdout, "revoked the API key named %q; every server stops accepting it within its poll interval (POLL_INTERVAL)\n", k.name)
 	return nil
 }
 

@@ -280,5 +280,20 @@ func (s *testServer) mintKey(t *testing.T, name, role string, regions ...string)
 		t.Fatalf("mint-key: %v\n%s", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	return lines[len(lines)-1]
+	key := lines[len(lines)-1]
+	s.waitForKey(t, key)
+	return key
+}
+
+// waitForKey waits until the server takes the API key: a key minted by the command line reaches a server with
+// the change log, within its poll interval.
+func (s *testServer) waitForKey(t *testing.T, key string) {
+	t.Helper()
+	eventually(t, 10*time.Second, func() error {
+		r := s.do(t, request{Token: key, Query: `{ viewer { subject } }`})
+		if len(r.Errors) > 0 {
+			return fmt.Errorf("the server does not take the new key yet: %s", r.Errors[0].Message)
+		}
+		return nil
+	})
 }

@@ -28,6 +28,7 @@ type services struct {
 	// database answers the readiness probe's ping.
 	database interface{ Ping(context.Context) error }
 	writer   *directory.Writer
+	auditor  *directory.Auditor
 	auth     directory.Authenticator
 	// applications holds each client address to the membership application limit.
 	applications graph.ApplicationThrottle
@@ -51,7 +52,7 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		Introspection: cfg.Introspection, QueryCacheSize: cfg.QueryCacheSize, Log: log,
 		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, ResponseCacheBytes: cfg.ResponseCacheBytes,
 		CacheControl: cfg.CacheControl, Observer: m,
-		Writer: svc.writer, Auth: svc.auth, Applications: svc.applications,
+		Writer: svc.writer, Auditor: svc.auditor, Auth: svc.auth, Applications: svc.applications,
 		Limits: graph.Limits{MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields, MaxRepeats: cfg.MaxRepeats,
 			MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, MaxComplexity: cfg.MaxComplexity,
 			DisableSuggestions: !cfg.FieldSuggestions},

@@ -21,7 +21,6 @@ import (
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/mongodb"
-	"github.com/iclei/directory/seed"
 )
 
 // uriFile is where a server with an embedded database writes its connection string, so that the seed command
@@ -131,30 +130,17 @@ func (f levelFilter) WithGroup(name string) slog.Handler {
 	return levelFilter{Handler: f.Handler.WithGroup(name), level: f.level}
 }
 
-// seedDatabase writes the seed data and logs what changed.
-func seedDatabase(ctx context.Context, store *mongodb.Store, log *slog.Logger) (*mongodb.SeedReport, error) {
-	data, _, err := seed.Build()
-	if err != nil {
-		return nil, fmt.Errorf("build seed data: %w", err)
-	}
-	r, err := store.Seed(ctx, data)
-	if err != nil {
-		return nil, err
-	}
-	log.Info("seeded", "inserted", r.Inserted, "updated", r.Updated, "unchanged", r.Unchanged, "kept", len(r.Kept), "revision", r.Revision)
-	for _, k := range r.Kept {
-		log.Info("kept a record users have edited since it was seeded", "record", k)
-	}
-	return r, nil
-}
-
 func seedCommand(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
 	db, err := openDatabase(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer db.close(ctx, log)
-	r, err := seedDatabase(ctx, db.store, log)
+	d, err := openDirectory(ctx, cfg, log, db.store)
+	if err != nil {
+		return err
+	}
+	r, err := seedDirectory(ctx, d.writer, log)
 	if err != nil {
 		return err
 	}
@@ -177,25 +163,23 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	}
 	defer db.close(ctx, log)
 
-	switch rev, err := db.store.Revision(ctx); {
-	case err != nil:
+	d, err := openDirectory(ctx, cfg, log, db.store)
+	if err != nil {
 		return err
-	case cfg.Seed == "always" || cfg.Seed == "auto" && rev == 0:
-		if _, err := seedDatabase(ctx, db.store, log); err != nil {
+	}
+	if cfg.Seed == "always" || cfg.Seed == "auto" && d.rm.Snapshot().Revision == 0 {
+		if _, err := seedDirectory(ctx, d.writer, log); err != nil {
 			return err
 		}
 	}
-
-	rm := directory.NewReadModel(db.store, log)
-	if err := rm.Refresh(ctx); err != nil {
-		return fmt.Errorf("load the directory: %w", err)
-	}
+	rm := d.rm
 
 	handler, err := newHTTPHandler(cfg, log, services{
 		readModel:    rm,
 		database:     db.store,
-		writer:       directory.NewWriter(db.store, rm, log),
-		auth:         auth.New(db.store, jwtConfig(cfg)),
+		writer:       d.writer,
+		auditor:      directory.NewAuditor(rm, db.store),
+		auth:         auth.New(rm, jwtConfig(cfg)),
 		applications: newApplicationThrottle(cfg),
 		// The server's own registry: nothing is registered globally, and each server (each test's) has its own.
 		metrics: metrics.New(prometheus.NewRegistry(), rm, metrics.DefaultMaxOperationNames),
@@ -205,11 +189,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	srv := newServer(cfg, log, handler)
+	// Followers of the change log: this server's read model, the record collections, the checkpoint.
 	var wg sync.WaitGroup
-	pollCtx, stopPolling := context.WithCancel(ctx)
-	wg.Go(func() { rm.Poll(pollCtx, cfg.PollInterval) })
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	wg.Go(func() { rm.Poll(followCtx, cfg.PollInterval) })
+	wg.Go(func() { rm.Materialize(followCtx, db.store, cfg.PollInterval) })
+	wg.Go(func() { d.keepCheckpoints(followCtx, cfg.CheckpointInterval, log) })
 	defer func() {
-		stopPolling()
+		stopFollowing()
 		wg.Wait()
 	}()
 

@@ -53,6 +53,7 @@ type command struct {
 func commands() []*command {
 	var keys keyFlags
 	var probe healthcheckFlags
+	var bench loadBenchFlags
 	all := []settingGroup{groupListen, groupDatabase, groupServer, groupJWT, groupLog}
 	database := []settingGroup{groupDatabase, groupLog}
 	return []*command{
@@ -88,6 +89,15 @@ func commands() []*command {
 			flags: keys.register("mint-jwt"),
 			run: func(_ context.Context, cfg *config, _ *slog.Logger, out io.Writer) error {
 				return mintJWT(cfg, &keys, out)
+			}},
+		{name: "load-bench", usage: "directory load-bench [-cities N] [flags]", groups: database,
+			summary: "load a large generated directory through the change log, for benchmarks and drills",
+			about: "It writes the seed data and generated cities and offices, the same for the same -cities, in entries of " +
+				"100 records, as actor load-bench. Running it again changes nothing. While a server runs the embedded database " +
+				"in DATA_DIR, the command uses that server's, which picks the entries up as it would any other server's writes.",
+			flags: bench.register,
+			run: func(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer) error {
+				return loadBench(ctx, cfg, log, &bench, out)
 			}},
 		{name: "healthcheck", usage: "directory healthcheck [-url URL] [flags]", groups: []settingGroup{groupListen},
 			summary: "exit 0 when the server answers /healthz, for container healthchecks (the image has no shell or curl)",

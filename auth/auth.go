@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/iclei/directory/directory"
 )
@@ -24,7 +23,8 @@ import (
 // apiKeyPrefix marks the directory's API keys, so that a leaked key is recognisable (and scannable).
 const apiKeyPrefix = "icd_"
 
-// KeyStore finds API keys by hash.
+// KeyStore finds API keys by hash. The directory's read model is one: keys are part of its snapshot, so checking
+// a key needs no database, and a revocation reaches every server with the change log.
 type KeyStore interface {
 	APIKey(ctx context.Context, hash string) (*directory.APIKey, error)
 }
@@ -56,13 +56,11 @@ func (c Config) now() time.Time {
 type Authenticator struct {
 	keys KeyStore
 	cfg  Config
-	// cache keeps recently seen keys briefly, so that authenticated requests need no database read each.
-	cache *expirable.LRU[string, *directory.APIKey]
 }
 
 // New returns an authenticator over the key store.
 func New(keys KeyStore, cfg Config) *Authenticator {
-	return &Authenticator{keys: keys, cfg: cfg, cache: expirable.NewLRU[string, *directory.APIKey](1024, nil, 30*time.Second)}
+	return &Authenticator{keys: keys, cfg: cfg}
 }
 
 // NewAPIKey returns a new random API key and its hash. Only the hash is stored; the key is shown once.
@@ -92,17 +90,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*direct
 }
 
 func (a *Authenticator) apiKey(ctx context.Context, token string) (*directory.Principal, error) {
-	hash := HashAPIKey(token)
-	k, ok := a.cache.Get(hash)
-	if !ok {
-		var err error
-		if k, err = a.keys.APIKey(ctx, hash); err != nil {
-			return nil, err
-		}
-		if k == nil {
-			return nil, directory.ErrUnauthenticated("the API key is not known")
-		}
-		a.cache.Add(hash, k)
+	k, err := a.keys.APIKey(ctx, HashAPIKey(token))
+	if err != nil {
+		return nil, err
+	}
+	if k == nil {
+		return nil, directory.ErrUnauthenticated("the API key is not known")
 	}
 	if k.Revoked {
 		return nil, directory.ErrUnauthenticated("the API key has been revoked")

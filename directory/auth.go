@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -108,4 +109,59 @@ func CheckRole(role Role, regions []string) error {
 		return nil
 	}
 	return Invalid("role", "role must be admin or editor, got %q", role)
+}
+
+// APIKeyByHash returns the API key with the hash, or nil. Keys are part of the snapshot, so checking one needs
+// no database, and a revocation reaches every server with the change log.
+func (s *Snapshot) APIKeyByHash(hash string) *APIKey {
+	return s.apiKeys.First(dimHash, hash)
+}
+
+// MintAPIKey records a new API key, of which only the hash is kept. A name names one key: minting a name whose
+// key was revoked replaces it; minting the name of a key in use is a conflict.
+func (w *Writer) MintAPIKey(ctx context.Context, actor string, k APIKey) error {
+	if err := CheckRole(k.Role, k.Regions); err != nil {
+		return err
+	}
+	if k.Name == "" {
+		return Invalid("name", "an API key needs a name, which names its holder in the audit trail")
+	}
+	if len(k.Hash) != 64 {
+		return Invalid("hash", "an API key is stored by its SHA-256 hash, 64 hex digits")
+	}
+	k.CreatedAt, k.Revoked = storedTime(k.CreatedAt), false
+	_, err := w.commit(ctx, actor, "mintKey", func(snap *Snapshot) ([]Change, error) {
+		if other := snap.APIKeyByHash(k.Hash); other != nil {
+			return nil, Errorf(CodeConflict, "that key is already recorded as %q", other.Name)
+		}
+		old := snap.apiKeys.Get(k.Name)
+		if old != nil && !old.Revoked {
+			return nil, &Error{Code: CodeConflict, Field: "name", Message: fmt.Sprintf("an API key named %q is in use; revoke it first or choose another name", k.Name)}
+		}
+		key := k
+		c := Change{Kind: KindAPIKey, Key: k.Name, Action: ActionCreate, After: &key}
+		if old != nil {
+			c.Action, c.Before = ActionUpdate, old
+		}
+		return []Change{c}, nil
+	})
+	return err
+}
+
+// RevokeAPIKey revokes the API key with the name. It reports false when there is no such key or it is revoked
+// already.
+func (w *Writer) RevokeAPIKey(ctx context.Context, actor, name string) (bool, error) {
+	revoked := false
+	_, err := w.commit(ctx, actor, "revokeKey", func(snap *Snapshot) ([]Change, error) {
+		old := snap.apiKeys.Get(name)
+		if old == nil || old.Revoked {
+			revoked = false
+			return nil, nil
+		}
+		key := *old
+		key.Revoked = true
+		revoked = true
+		return []Change{{Kind: KindAPIKey, Key: name, Action: ActionUpdate, Before: old, After: &key}}, nil
+	})
+	return revoked, err
 }

@@ -365,6 +365,9 @@ type Provenance struct {
 	// coordinate, an ISO code, a name the source does not give).
 	Curated []string
 	Note    string
+	// SeedHash identifies the seed content a seeded record was last written from, so that seeding again can tell
+	// an unchanged record from one the seed changed; it is empty once a record is edited through the API.
+	SeedHash string
 }
 
 // SourceRef points at lines of a source document.

@@ -1,6 +1,8 @@
 package directory
 
 import (
+	"github.com/iclei/directory/internal/index"
+
 	"math"
 	"slices"
 )
@@ -47,13 +49,12 @@ func (s *Snapshot) NearestOffices(latitude, longitude float64, n int) ([]*Office
 
 func (s *Snapshot) nearestOffices(latitude, longitude float64, n int, keep func(*Office) bool) []*OfficeDistance {
 	var ds []*OfficeDistance
-	for i := range s.offices.items {
-		o := &s.offices.items[i]
-		if o.Location == nil || !keep(o) {
-			continue
+	s.offices.Scan(func(o *Office) bool {
+		if o.Location != nil && keep(o) {
+			ds = append(ds, &OfficeDistance{Office: o, DistanceKm: DistanceKm(latitude, longitude, o.Location.Latitude, o.Location.Longitude)})
 		}
-		ds = append(ds, &OfficeDistance{Office: o, DistanceKm: DistanceKm(latitude, longitude, o.Location.Latitude, o.Location.Longitude)})
-	}
+		return true
+	})
 	slices.SortStableFunc(ds, func(a, b *OfficeDistance) int {
 		switch {
 		case a.DistanceKm < b.DistanceKm:
@@ -112,9 +113,9 @@ func (s *Snapshot) ServiceFor(country string) (*Service, error) {
 		}
 		return 2
 	}
-	for _, i := range s.offices.orders[OrderByName].postings[dimRegion][c.Region] {
-		svc.Offices = append(svc.Offices, &s.offices.items[i])
-	}
+	inRegion, _ := s.offices.Find(index.Query[Office]{Terms: []index.Term{{Dim: dimRegion, Value: c.Region}}}, OrderByName, false,
+		index.Window{Size: s.offices.Len()})
+	svc.Offices = inRegion.Items
 	slices.SortStableFunc(svc.Offices, func(a, b *Office) int { return rank(a) - rank(b) })
 	switch {
 	case len(svc.Offices) > 0:

@@ -7,18 +7,13 @@ import (
 
 // secretariatHeadedBy returns the secretariat whose head office is the office with the key, or nil.
 func (s *Snapshot) secretariatHeadedBy(office string) *Secretariat {
-	for i := range s.secretariats.items {
-		if s.secretariats.items[i].HeadOffice == office {
-			return &s.secretariats.items[i]
-		}
-	}
-	return nil
+	return s.secretariats.First(dimHeadOffice, office)
 }
 
 // isAncestor reports whether the city with the key is parent, or one of parent's ancestors: making parent the
 // city's parent would close a loop.
 func (s *Snapshot) isAncestor(key, parent string) bool {
-	for seen := 0; parent != "" && seen <= s.cities.len(); seen++ {
+	for seen := 0; parent != "" && seen <= s.cities.Len(); seen++ {
 		if parent == key {
 			return true
 		}
@@ -31,50 +26,35 @@ func (s *Snapshot) isAncestor(key, parent string) bool {
 	return false
 }
 
-// referencesTo describes the first record that refers to the institution, or returns "" when none does.
+// referencesTo describes a record that refers to the institution, or returns "" when none does. It looks the
+// references up in the indexes, so it costs the same at any size.
 func (s *Snapshot) referencesTo(kind InstitutionKind, key string) string {
 	ref := InstitutionRef{Kind: kind, Key: key}
-	for i := range s.programs.items {
-		p := &s.programs.items[i]
-		if slices.Contains(p.Organizers, ref) {
+	if p := s.programs.First(dimRefers, refersTo(kind, key)); p != nil {
+		switch {
+		case slices.Contains(p.Organizers, ref):
 			return fmt.Sprintf("program %q as an organizer", p.Key)
+		case kind == InstitutionCity && p.HostCity == key:
+			return fmt.Sprintf("program %q as its host city", p.Key)
+		case kind == InstitutionCity && slices.Contains(p.Participants, key):
+			return fmt.Sprintf("program %q as a participant", p.Key)
 		}
-		for _, a := range p.Activities {
-			if slices.Contains(a.Organizers, ref) {
-				return fmt.Sprintf("program %q as an activity organizer", p.Key)
+		for _, v := range p.SiteVisits {
+			if kind == InstitutionCity && v.City == key {
+				return fmt.Sprintf("program %q for the site visit %q", p.Key, v.Name)
 			}
 		}
-		if kind == InstitutionCity {
-			switch {
-			case p.HostCity == key:
-				return fmt.Sprintf("program %q as its host city", p.Key)
-			case slices.Contains(p.Participants, key):
-				return fmt.Sprintf("program %q as a participant", p.Key)
-			}
-			for _, v := range p.SiteVisits {
-				if v.City == key {
-					return fmt.Sprintf("program %q for the site visit %q", p.Key, v.Name)
-				}
-			}
-		}
+		return fmt.Sprintf("program %q as an activity organizer", p.Key)
 	}
-	for i := range s.people.items {
-		for _, a := range s.people.items[i].Affiliations {
-			if a.Institution == ref {
-				return fmt.Sprintf("person %q as an affiliation", s.people.items[i].Key)
-			}
-		}
+	if x := s.people.First(dimRefers, refersTo(kind, key)); x != nil {
+		return fmt.Sprintf("person %q as an affiliation", x.Key)
 	}
 	if kind == InstitutionCity {
-		for i := range s.cities.items {
-			if s.cities.items[i].Parent == key {
-				return fmt.Sprintf("city %q as its parent", s.cities.items[i].Key)
-			}
+		if x := s.cities.First(dimParent, key); x != nil {
+			return fmt.Sprintf("city %q as its parent", x.Key)
 		}
-		for i := range s.organizations.items {
-			if s.organizations.items[i].City == key {
-				return fmt.Sprintf("organization %q as its city", s.organizations.items[i].Key)
-			}
+		if x := s.organizations.First(dimCity, key); x != nil {
+			return fmt.Sprintf("organization %q as its city", x.Key)
 		}
 	}
 	return ""

@@ -13,65 +13,90 @@ func today(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// membershipCity returns a copy of the city with the key, for a membership change based on its version.
-func (s *Writer) membershipCity(p *Principal, key string, version int, what string) (*Snapshot, *City, error) {
-	snap, err := s.writable(p)
-	if err != nil {
-		return nil, nil, err
-	}
+// membershipCity returns a copy of the city with the key, for a membership change based on its version, once
+// the caller may make it.
+func membershipCity(snap *Snapshot, p *Principal, key string, version int, what string) (*City, error) {
 	if key == "" {
-		return nil, nil, Invalid("input.city", "city is required: the key of the member city")
+		return nil, Invalid("input.city", "city is required: the key of the member city")
 	}
 	if version < 1 {
-		return nil, nil, Invalid("input.cityVersion", "cityVersion must be the city's version as last read, 1 or more")
+		return nil, Invalid("input.cityVersion", "cityVersion must be the city's version as last read, 1 or more")
 	}
 	c := snap.City(key)
 	if c == nil {
-		return nil, nil, Invalid("input.city", "no city with key %q", key)
+		return nil, Invalid("input.city", "no city with key %q", key)
 	}
 	if err := authorize(p, what, c.Region); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cp := *c
 	cp.Memberships = slices.Clone(c.Memberships)
-	return snap, &cp, nil
+	return &cp, nil
 }
 
-// storeMembership writes the city whose memberships changed and returns the membership with the id.
-func (s *Writer) storeMembership(ctx context.Context, p *Principal, c *City, version int, id string) (*Membership, error) {
-	c.Version = version + 1
-	c.Provenance = writeProvenance(c.Provenance)
-	if err := s.apply(ctx, p, Change{Kind: KindCity, Key: c.Key, Action: ActionUpdate, Version: version, Record: c}); err != nil {
+// membershipChange is the change of a city whose memberships changed.
+func membershipChange(old, c *City) Change {
+	c.Version = old.Version + 1
+	c.Provenance = writeProvenance(old.Provenance)
+	return Change{Kind: KindCity, Key: c.Key, Action: ActionUpdate, Version: old.Version, Before: old, After: c}
+}
+
+// changeMembership commits a change of one membership, which change makes on a copy of the city, and returns
+// the membership as the directory now holds it.
+func (w *Writer) changeMembership(ctx context.Context, p *Principal, city string, version int, reason, what string,
+	change func(snap *Snapshot, c *City) (id string, err error)) (*Membership, error) {
+	if p == nil {
+		return nil, ErrUnauthenticated("writing to the directory needs a token")
+	}
+	var id string
+	snap, err := w.commit(ctx, actorOf(p), reason, func(snap *Snapshot) ([]Change, error) {
+		c, err := membershipCity(snap, p, city, version, what)
+		if err != nil {
+			return nil, err
+		}
+		if id, err = change(snap, c); err != nil {
+			return nil, err
+		}
+		old, err := current(snap, cityKind, city, version)
+		if err != nil {
+			return nil, err
+		}
+		return []Change{membershipChange(old, c)}, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	cur := latest(s.rm, c, func(sn *Snapshot) *City { return sn.City(c.Key) })
-	for i := range cur.Memberships {
-		if cur.Memberships[i].ID == id {
-			return &cur.Memberships[i], nil
+	return snap.City(city).membership(id), nil
+}
+
+// membership returns the city's membership with the id, or nil.
+func (c *City) membership(id string) *Membership {
+	for i := range c.Memberships {
+		if c.Memberships[i].ID == id {
+			return &c.Memberships[i]
 		}
 	}
-	return nil, Errorf(CodeConflict, "the membership changed while it was being written; read it again")
+	return nil
 }
 
 // GrantMembership gives a city a new ICLEI membership. A city may hold one membership that has not ended.
-func (s *Writer) GrantMembership(ctx context.Context, p *Principal, in GrantMembershipInput) (*Membership, error) {
-	snap, c, err := s.membershipCity(p, in.City, in.CityVersion, "granting a membership to this city")
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.newMembership(snap, c, in.Category, in.Since, in.Secretariat, in.Note, "")
-	if err != nil {
-		return nil, err
-	}
-	return s.storeMembership(ctx, p, c, in.CityVersion, m.ID)
+func (w *Writer) GrantMembership(ctx context.Context, p *Principal, in GrantMembershipInput) (*Membership, error) {
+	return w.changeMembership(ctx, p, in.City, in.CityVersion, "grantMembership", "granting a membership to this city",
+		func(snap *Snapshot, c *City) (string, error) {
+			m, err := w.newMembership(snap, c, in.Category, in.Since, in.Secretariat, in.Note, "")
+			if err != nil {
+				return "", err
+			}
+			return m.ID, nil
+		})
 }
 
 // newMembership validates and appends a new active membership to c.
-func (s *Writer) newMembership(snap *Snapshot, c *City, category MembershipCategory, since time.Time, secretariat, note, application string) (*Membership, error) {
+func (w *Writer) newMembership(snap *Snapshot, c *City, category MembershipCategory, since time.Time, secretariat, note, application string) (*Membership, error) {
 	v := &validator{prefix: "input."}
 	checkEnum(v, "category", category, MembershipCategories, true)
 	v.date("since", since, true)
-	if !since.IsZero() && since.After(s.now()) {
+	if !since.IsZero() && since.After(w.now()) {
 		v.fail("since", "since must not be in the future")
 	}
 	if secretariat == "" {
@@ -95,79 +120,79 @@ func (s *Writer) newMembership(snap *Snapshot, c *City, category MembershipCateg
 	return &c.Memberships[len(c.Memberships)-1], nil
 }
 
-// openMembership returns a copy of the city with the key and its membership with the id, which must not have
-// ended, for a change based on the city's version.
-func (s *Writer) openMembership(p *Principal, city string, version int, id, what string) (*Snapshot, *City, *Membership, error) {
-	snap, c, err := s.membershipCity(p, city, version, what)
-	if err != nil {
-		return nil, nil, nil, err
+// openMembership returns the membership of c with the id, which must not have ended.
+func openMembership(c *City, id string) (*Membership, error) {
+	m := c.membership(id)
+	switch {
+	case m == nil:
+		return nil, Invalid("input.membership", "%s has no membership %q", c.Name, id)
+	case m.Status == MembershipEnded:
+		return nil, Errorf(CodeConflict, "membership %s ended on %s; grant a new one instead", m.ID, m.Until.Format(time.DateOnly))
 	}
-	for i := range c.Memberships {
-		if m := &c.Memberships[i]; m.ID == id {
-			if m.Status == MembershipEnded {
-				return nil, nil, nil, Errorf(CodeConflict, "membership %s ended on %s; grant a new one instead", m.ID, m.Until.Format(time.DateOnly))
-			}
-			return snap, c, m, nil
-		}
-	}
-	return nil, nil, nil, Invalid("input.membership", "%s has no membership %q", c.Name, id)
+	return m, nil
 }
 
 // ChangeMembership changes a membership's category, status, serving secretariat or note. Ending a membership
 // takes EndMembership, which records when it ended.
-func (s *Writer) ChangeMembership(ctx context.Context, p *Principal, in ChangeMembershipInput) (*Membership, error) {
-	snap, c, m, err := s.openMembership(p, in.City, in.CityVersion, in.Membership, "changing this city's membership")
-	if err != nil {
-		return nil, err
-	}
-	v := &validator{prefix: "input."}
-	checkEnum(v, "category", in.Category, MembershipCategories, false)
-	checkEnum(v, "status", in.Status, []MembershipStatus{MembershipActive, MembershipSuspended}, false)
-	if in.Status == MembershipEnded {
-		v.fail("status", "use endMembership to end a membership")
-	}
-	v.ref("secretariat", KindSecretariat, in.Secretariat, snap.Secretariat(in.Secretariat) != nil)
-	note := v.text("note", in.Note, false, maxText)
-	if err := v.result(); err != nil {
-		return nil, err
-	}
-	if in.Category != "" {
-		m.Category = in.Category
-	}
-	if in.Status != "" {
-		m.Status = in.Status
-	}
-	if in.Secretariat != "" {
-		m.Secretariat = in.Secretariat
-	}
-	if note != "" {
-		m.Note = note
-	}
-	return s.storeMembership(ctx, p, c, in.CityVersion, m.ID)
+func (w *Writer) ChangeMembership(ctx context.Context, p *Principal, in ChangeMembershipInput) (*Membership, error) {
+	return w.changeMembership(ctx, p, in.City, in.CityVersion, "changeMembership", "changing this city's membership",
+		func(snap *Snapshot, c *City) (string, error) {
+			m, err := openMembership(c, in.Membership)
+			if err != nil {
+				return "", err
+			}
+			v := &validator{prefix: "input."}
+			checkEnum(v, "category", in.Category, MembershipCategories, false)
+			checkEnum(v, "status", in.Status, []MembershipStatus{MembershipActive, MembershipSuspended}, false)
+			if in.Status == MembershipEnded {
+				v.fail("status", "use endMembership to end a membership")
+			}
+			v.ref("secretariat", KindSecretariat, in.Secretariat, snap.Secretariat(in.Secretariat) != nil)
+			note := v.text("note", in.Note, false, maxText)
+			if err := v.result(); err != nil {
+				return "", err
+			}
+			if in.Category != "" {
+				m.Category = in.Category
+			}
+			if in.Status != "" {
+				m.Status = in.Status
+			}
+			if in.Secretariat != "" {
+				m.Secretariat = in.Secretariat
+			}
+			if note != "" {
+				m.Note = note
+			}
+			return m.ID, nil
+		})
 }
 
 // EndMembership ends a membership on the date until.
-func (s *Writer) EndMembership(ctx context.Context, p *Principal, in EndMembershipInput) (*Membership, error) {
-	_, c, m, err := s.openMembership(p, in.City, in.CityVersion, in.Membership, "ending this city's membership")
-	if err != nil {
-		return nil, err
-	}
-	v := &validator{prefix: "input."}
-	v.date("until", in.Until, true)
-	switch {
-	case in.Until.IsZero():
-	case in.Until.Before(m.Since):
-		v.fail("until", "until must not be before the membership began on %s", m.Since.Format(time.DateOnly))
-	case in.Until.After(s.now()):
-		v.fail("until", "until must not be in the future")
-	}
-	note := v.text("note", in.Note, false, maxText)
-	if err := v.result(); err != nil {
-		return nil, err
-	}
-	m.Status, m.Until = MembershipEnded, today(in.Until)
-	if note != "" {
-		m.Note = note
-	}
-	return s.storeMembership(ctx, p, c, in.CityVersion, m.ID)
+func (w *Writer) EndMembership(ctx context.Context, p *Principal, in EndMembershipInput) (*Membership, error) {
+	return w.changeMembership(ctx, p, in.City, in.CityVersion, "endMembership", "ending this city's membership",
+		func(snap *Snapshot, c *City) (string, error) {
+			m, err := openMembership(c, in.Membership)
+			if err != nil {
+				return "", err
+			}
+			v := &validator{prefix: "input."}
+			v.date("until", in.Until, true)
+			switch {
+			case in.Until.IsZero():
+			case in.Until.Before(m.Since):
+				v.fail("until", "until must not be before the membership began on %s", m.Since.Format(time.DateOnly))
+			case in.Until.After(w.now()):
+				v.fail("until", "until must not be in the future")
+			}
+			note := v.text("note", in.Note, false, maxText)
+			if err := v.result(); err != nil {
+				return "", err
+			}
+			m.Status, m.Until = MembershipEnded, today(in.Until)
+			if note != "" {
+				m.Note = note
+			}
+			return m.ID, nil
+		})
 }

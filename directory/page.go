@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+
+	"github.com/iclei/directory/internal/index"
 )
 
 // Page sizes accepted by connections.
@@ -72,15 +74,9 @@ func (p *Page[T]) TotalCount() int {
 	return p.total()
 }
 
-// pageWindow is a validated PageArgs: how many records, from which end, between which cursors.
-type pageWindow struct {
-	size          int
-	fromEnd       bool // last/before: the page is taken from the end of the window
-	after, before *sortKey
-}
-
-func (a PageArgs) window(order string) (pageWindow, error) {
-	w := pageWindow{size: DefaultPageSize}
+// window validates the arguments of a connection whose cursors belong to the order.
+func (a PageArgs) window(order string) (index.Window, error) {
+	w := index.Window{Size: DefaultPageSize}
 	if a.First != nil && a.Last != nil {
 		return w, Invalid("first", "pass either first or last, not both")
 	}
@@ -88,59 +84,52 @@ func (a PageArgs) window(order string) (pageWindow, error) {
 		if *a.First < 1 || *a.First > MaxPageSize {
 			return w, Invalid("first", "first must be between 1 and %d, got %d", MaxPageSize, *a.First)
 		}
-		w.size = *a.First
+		w.Size = *a.First
 	}
 	if a.Last != nil {
 		if *a.Last < 1 || *a.Last > MaxPageSize {
 			return w, Invalid("last", "last must be between 1 and %d, got %d", MaxPageSize, *a.Last)
 		}
-		w.size, w.fromEnd = *a.Last, true
+		w.Size, w.FromEnd = *a.Last, true
 	}
 	var err error
 	if a.After != nil {
-		if w.after, err = decodeCursor("after", *a.After, order); err != nil {
+		if w.After, err = decodeCursor("after", *a.After, order); err != nil {
 			return w, err
 		}
 	}
 	if a.Before != nil {
-		if w.before, err = decodeCursor("before", *a.Before, order); err != nil {
+		if w.Before, err = decodeCursor("before", *a.Before, order); err != nil {
 			return w, err
 		}
 	}
 	return w, nil
 }
 
-// sortKey places a record in an ordering: by num, then text, then the record's unique key, so that every
-// ordering is total and a cursor names a position even after its record is gone.
-type sortKey struct {
-	num  float64
-	text string
-	key  string
-}
-
-func (a *sortKey) compare(b *sortKey) int {
-	switch {
-	case a.num < b.num:
-		return -1
-	case a.num > b.num:
-		return 1
+// pageFrom turns an index page into a connection page with cursors of the order.
+func pageFrom[T any](p *index.Page[T], cursorOrder string) *Page[T] {
+	page := &Page[T]{Edges: make([]Edge[T], len(p.Items)), total: p.Total}
+	for i, x := range p.Items {
+		page.Edges[i] = Edge[T]{Cursor: encodeCursor(cursorOrder, &p.Keys[i]), Node: x}
 	}
-	if c := strings.Compare(a.text, b.text); c != 0 {
-		return c
+	page.PageInfo.HasNextPage, page.PageInfo.HasPreviousPage = p.HasNext, p.HasPrev
+	if len(page.Edges) > 0 {
+		page.PageInfo.StartCursor = &page.Edges[0].Cursor
+		page.PageInfo.EndCursor = &page.Edges[len(page.Edges)-1].Cursor
 	}
-	return strings.Compare(a.key, b.key)
+	return page
 }
 
 const cursorSep = "\x00"
 
 // encodeCursor writes a position as an opaque cursor. The cursor names the ordering it belongs to, so that it
 // stays valid across snapshot reloads and is refused by a connection ordered differently.
-func encodeCursor(order string, k *sortKey) string {
-	raw := order + cursorSep + strconv.FormatFloat(k.num, 'g', -1, 64) + cursorSep + k.text + cursorSep + k.key
+func encodeCursor(order string, k *index.SortKey) string {
+	raw := order + cursorSep + strconv.FormatFloat(k.Num, 'g', -1, 64) + cursorSep + k.Text + cursorSep + k.Key
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-func decodeCursor(field, cursor, order string) (*sortKey, error) {
+func decodeCursor(field, cursor, order string) (*index.SortKey, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return nil, Invalid(field, "%s is not a cursor this directory issued", field)
@@ -162,20 +151,20 @@ func decodeCursor(field, cursor, order string) (*sortKey, error) {
 	if err != nil {
 		return nil, Invalid(field, "%s is not a cursor this directory issued", field)
 	}
-	return &sortKey{num: num, text: parts[2][:sep], key: parts[2][sep+len(cursorSep):]}, nil
+	return &index.SortKey{Num: num, Text: parts[2][:sep], Key: parts[2][sep+len(cursorSep):]}, nil
 }
 
-// pageOf returns a page of items, which are in the connection's order: key must ascend along items and be
-// unique. It pages lists held outside the snapshot, such as membership applications.
-func pageOf[T any](name string, items []T, key func(T) sortKey, args PageArgs) (*Page[T], error) {
-	w, err := args.window(name)
+// find returns a page of a table's records: its query and the order give the page, whose cursors name the
+// table's list and the order.
+func find[T any](t *index.Table[T], list string, q index.Query[T], order Order, args PageArgs) (*Page[*T], error) {
+	if !t.HasOrder(order.Field) {
+		return nil, Invalid("orderBy.field", "%s cannot be ordered by %s", list, order.Field)
+	}
+	cursorOrder := list + "." + order.Field
+	w, err := args.window(cursorOrder)
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]sortKey, len(items))
-	list := make([]int32, len(items))
-	for i, x := range items {
-		keys[i], list[i] = key(x), int32(i)
-	}
-	return paginate(list, func(i int32) *sortKey { return &keys[i] }, func(i int32) T { return items[i] }, nil, w, true, name), nil
+	p, _ := t.Find(q, order.Field, order.Direction == Desc, w)
+	return pageFrom(p, cursorOrder), nil
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/iclei/directory/internal/index"
 )
 
 // Filters of the connections. An empty field does not filter.
@@ -64,22 +66,22 @@ func (s *Snapshot) Regions() []*Region {
 func (s *Snapshot) Region(code string) *Region { return s.regionByCode[code] }
 
 // Secretariat returns the secretariat with the key, or nil.
-func (s *Snapshot) Secretariat(key string) *Secretariat { return s.secretariats.get(key) }
+func (s *Snapshot) Secretariat(key string) *Secretariat { return s.secretariats.Get(key) }
 
 // Office returns the office with the key, or nil.
-func (s *Snapshot) Office(key string) *Office { return s.offices.get(key) }
+func (s *Snapshot) Office(key string) *Office { return s.offices.Get(key) }
 
 // City returns the city with the key, or nil.
-func (s *Snapshot) City(key string) *City { return s.cities.get(key) }
+func (s *Snapshot) City(key string) *City { return s.cities.Get(key) }
 
 // Program returns the program with the key, or nil.
-func (s *Snapshot) Program(key string) *Program { return s.programs.get(key) }
+func (s *Snapshot) Program(key string) *Program { return s.programs.Get(key) }
 
 // Organization returns the organization with the key, or nil.
-func (s *Snapshot) Organization(key string) *Organization { return s.organizations.get(key) }
+func (s *Snapshot) Organization(key string) *Organization { return s.organizations.Get(key) }
 
 // Person returns the person with the key, or nil.
-func (s *Snapshot) Person(key string) *Person { return s.people.get(key) }
+func (s *Snapshot) Person(key string) *Person { return s.people.Get(key) }
 
 // Institution returns the record an institution reference points at: a *Secretariat, *Organization or *City,
 // or nil.
@@ -104,37 +106,38 @@ func (s *Snapshot) Institution(ref InstitutionRef) any {
 // RegionSecretariat returns the secretariat that serves a region: its regional secretariat, or the World
 // Secretariat for the global level. It is nil for a region with neither.
 func (s *Snapshot) RegionSecretariat(region string) *Secretariat {
-	var world *Secretariat
-	for i := range s.secretariats.items {
-		x := &s.secretariats.items[i]
+	var world, found *Secretariat
+	s.secretariats.Scan(func(x *Secretariat) bool {
 		if x.Region == region && (x.Kind == SecretariatRegional || region == RegionGlobal) {
-			return x
+			found = x
+			return false
 		}
 		if x.Kind == SecretariatWorld {
 			world = x
 		}
-	}
-	if region == RegionGlobal {
+		return true
+	})
+	if found == nil && region == RegionGlobal {
 		return world
 	}
-	return nil
+	return found
 }
 
 // Secretariats returns a page of secretariats.
 func (s *Snapshot) Secretariats(f SecretariatFilter, o Order, p PageArgs) (*Page[*Secretariat], error) {
-	var terms []term
+	var terms []index.Term
 	if err := s.addRegion(&terms, "filter.region", f.Region); err != nil {
 		return nil, err
 	}
 	if err := addEnum(&terms, "filter.kind", dimKind, f.Kind, []SecretariatKind{SecretariatWorld, SecretariatRegional}); err != nil {
 		return nil, err
 	}
-	return s.secretariats.find(tableQuery[Secretariat]{terms: terms}, orDefault(o, OrderByName, Asc), p)
+	return find(s.secretariats, "Secretariat", index.Query[Secretariat]{Terms: terms}, orDefault(o, OrderByName, Asc), p)
 }
 
 // Offices returns a page of offices.
 func (s *Snapshot) Offices(f OfficeFilter, o Order, p PageArgs) (*Page[*Office], error) {
-	var terms []term
+	var terms []index.Term
 	if err := s.addRegion(&terms, "filter.region", f.Region); err != nil {
 		return nil, err
 	}
@@ -148,14 +151,14 @@ func (s *Snapshot) Offices(f OfficeFilter, o Order, p PageArgs) (*Page[*Office],
 		return nil, err
 	}
 	if f.City != "" {
-		terms = append(terms, term{dimLocality, Fold(f.City)})
+		terms = append(terms, index.Term{Dim: dimLocality, Value: Fold(f.City)})
 	}
-	return s.offices.find(tableQuery[Office]{terms: terms}, orDefault(o, OrderByName, Asc), p)
+	return find(s.offices, "Office", index.Query[Office]{Terms: terms}, orDefault(o, OrderByName, Asc), p)
 }
 
 // Cities returns a page of cities.
 func (s *Snapshot) Cities(f CityFilter, o Order, p PageArgs) (*Page[*City], error) {
-	var terms []term
+	var terms []index.Term
 	if err := s.addRegion(&terms, "filter.region", f.Region); err != nil {
 		return nil, err
 	}
@@ -174,18 +177,26 @@ func (s *Snapshot) Cities(f CityFilter, o Order, p PageArgs) (*Page[*City], erro
 	if err := addKey(&terms, "filter.secretariat", dimSecretariat, KindSecretariat, f.Secretariat, s.Secretariat(f.Secretariat) != nil); err != nil {
 		return nil, err
 	}
-	if err := addKey(&terms, "filter.program", dimProgram, KindProgram, f.Program, s.Program(f.Program) != nil); err != nil {
-		return nil, err
-	}
 	if err := addKey(&terms, "filter.parent", dimParent, KindCity, f.Parent, s.City(f.Parent) != nil); err != nil {
 		return nil, err
 	}
-	return s.cities.find(tableQuery[City]{terms: terms}, orDefault(o, OrderByName, Asc), p)
+	q := index.Query[City]{Terms: terms}
+	if f.Program != "" {
+		p := s.Program(f.Program)
+		if p == nil {
+			return nil, Invalid("filter.program", "no %s with key %q", KindProgram, f.Program)
+		}
+		q.Keys = slices.Clip(p.Participants)
+		if q.Keys == nil {
+			q.Keys = []string{}
+		}
+	}
+	return find(s.cities, "City", q, orDefault(o, OrderByName, Asc), p)
 }
 
 // Programs returns a page of programs, newest first unless ordered otherwise.
 func (s *Snapshot) Programs(f ProgramFilter, o Order, p PageArgs) (*Page[*Program], error) {
-	var terms []term
+	var terms []index.Term
 	if err := s.addRegion(&terms, "filter.region", f.Region); err != nil {
 		return nil, err
 	}
@@ -196,10 +207,10 @@ func (s *Snapshot) Programs(f ProgramFilter, o Order, p PageArgs) (*Page[*Progra
 		if f.Year < 1990 || f.Year > 2200 {
 			return nil, Invalid("filter.year", "year must be between 1990 (ICLEI's founding) and 2200, got %d", f.Year)
 		}
-		terms = append(terms, term{dimYear, strconv.Itoa(f.Year)})
+		terms = append(terms, index.Term{Dim: dimYear, Value: strconv.Itoa(f.Year)})
 	}
 	if f.Topic != "" {
-		terms = append(terms, term{dimTopic, Fold(f.Topic)})
+		terms = append(terms, index.Term{Dim: dimTopic, Value: Fold(f.Topic)})
 	}
 	if err := addKey(&terms, "filter.city", dimCity, KindCity, f.City, s.City(f.City) != nil); err != nil {
 		return nil, err
@@ -208,39 +219,44 @@ func (s *Snapshot) Programs(f ProgramFilter, o Order, p PageArgs) (*Page[*Progra
 		if s.Secretariat(f.Organizer) == nil && s.Organization(f.Organizer) == nil && s.City(f.Organizer) == nil {
 			return nil, Invalid("filter.organizer", "no secretariat, organization or city has the key %q", f.Organizer)
 		}
-		terms = append(terms, term{dimOrganizer, f.Organizer})
+		terms = append(terms, index.Term{Dim: dimOrganizer, Value: f.Organizer})
 	}
 	if err := addKey(&terms, "filter.person", dimPerson, KindPerson, f.Person, s.Person(f.Person) != nil); err != nil {
 		return nil, err
 	}
-	return s.programs.find(tableQuery[Program]{terms: terms}, orDefault(o, OrderByDate, Desc), p)
+	return find(s.programs, "Program", index.Query[Program]{Terms: terms}, orDefault(o, OrderByDate, Desc), p)
 }
 
 // Organizations returns a page of partner organizations.
 func (s *Snapshot) Organizations(f OrganizationFilter, o Order, p PageArgs) (*Page[*Organization], error) {
-	var terms []term
+	var terms []index.Term
 	if err := addCountry(&terms, "filter.country", f.Country); err != nil {
 		return nil, err
 	}
 	if err := addKey(&terms, "filter.city", dimCity, KindCity, f.City, s.City(f.City) != nil); err != nil {
 		return nil, err
 	}
-	return s.organizations.find(tableQuery[Organization]{terms: terms}, orDefault(o, OrderByName, Asc), p)
+	return find(s.organizations, "Organization", index.Query[Organization]{Terms: terms}, orDefault(o, OrderByName, Asc), p)
 }
 
 // People returns a page of people.
 func (s *Snapshot) People(f PersonFilter, o Order, p PageArgs) (*Page[*Person], error) {
-	var terms []term
+	var terms []index.Term
 	if f.Institution != "" {
 		if s.Secretariat(f.Institution) == nil && s.Organization(f.Institution) == nil && s.City(f.Institution) == nil {
 			return nil, Invalid("filter.institution", "no secretariat, organization or city has the key %q", f.Institution)
 		}
-		terms = append(terms, term{dimInstitution, f.Institution})
+		terms = append(terms, index.Term{Dim: dimInstitution, Value: f.Institution})
 	}
-	if err := addKey(&terms, "filter.program", dimProgram, KindProgram, f.Program, s.Program(f.Program) != nil); err != nil {
-		return nil, err
+	q := index.Query[Person]{Terms: terms}
+	if f.Program != "" {
+		p := s.Program(f.Program)
+		if p == nil {
+			return nil, Invalid("filter.program", "no %s with key %q", KindProgram, f.Program)
+		}
+		q.Keys = programPeople(p)
 	}
-	return s.people.find(tableQuery[Person]{terms: terms}, orDefault(o, OrderByName, Asc), p)
+	return find(s.people, "Person", q, orDefault(o, OrderByName, Asc), p)
 }
 
 func orDefault(o Order, field string, dir Direction) Order {
@@ -284,18 +300,18 @@ func CheckCountry(field, code string) (string, error) {
 	return c.Code, nil
 }
 
-func (s *Snapshot) addRegion(terms *[]term, field, code string) error {
+func (s *Snapshot) addRegion(terms *[]index.Term, field, code string) error {
 	if code == "" {
 		return nil
 	}
 	if err := s.CheckRegion(field, code); err != nil {
 		return err
 	}
-	*terms = append(*terms, term{dimRegion, code})
+	*terms = append(*terms, index.Term{Dim: dimRegion, Value: code})
 	return nil
 }
 
-func addCountry(terms *[]term, field, code string) error {
+func addCountry(terms *[]index.Term, field, code string) error {
 	if code == "" {
 		return nil
 	}
@@ -303,11 +319,11 @@ func addCountry(terms *[]term, field, code string) error {
 	if err != nil {
 		return err
 	}
-	*terms = append(*terms, term{dimCountry, c})
+	*terms = append(*terms, index.Term{Dim: dimCountry, Value: c})
 	return nil
 }
 
-func addEnum[E ~string](terms *[]term, field, dim string, v E, valid []E) error {
+func addEnum[E ~string](terms *[]index.Term, field, dim string, v E, valid []E) error {
 	if v == "" {
 		return nil
 	}
@@ -319,17 +335,17 @@ func addEnum[E ~string](terms *[]term, field, dim string, v E, valid []E) error 
 		return &Error{Code: CodeInvalidInput, Field: field, Choices: names,
 			Message: "unknown value " + strconv.Quote(string(v)) + "; valid values are " + strings.Join(names, ", ")}
 	}
-	*terms = append(*terms, term{dim, string(v)})
+	*terms = append(*terms, index.Term{Dim: dim, Value: string(v)})
 	return nil
 }
 
-func addKey(terms *[]term, field, dim, kind, key string, exists bool) error {
+func addKey(terms *[]index.Term, field, dim, kind, key string, exists bool) error {
 	if key == "" {
 		return nil
 	}
 	if !exists {
 		return Invalid(field, "no %s with key %q", kind, key)
 	}
-	*terms = append(*terms, term{dim, key})
+	*terms = append(*terms, index.Term{Dim: dim, Value: key})
 	return nil
 }

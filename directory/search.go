@@ -5,6 +5,10 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tidwall/btree"
+
+	"github.com/iclei/directory/internal/index"
 )
 
 // MatchKind says how a search result matched its query. The kinds rank in this order.
@@ -45,83 +49,99 @@ type searchField struct {
 	weight             int
 }
 
-type searchIndex struct{ entries []searchEntry }
+func searchLess(a, b *searchEntry) bool {
+	if a.kind != b.kind {
+		return a.kind < b.kind
+	}
+	return a.key < b.key
+}
 
-func newSearchIndex(s *Snapshot) *searchIndex {
-	idx := &searchIndex{}
-	add := func(kind, key, name string, node any, fields ...searchField) {
-		var kept []searchField
-		for _, f := range fields {
-			if f.text != "" {
-				f.folded = Fold(f.text)
-				kept = append(kept, f)
-			}
-		}
-		idx.entries = append(idx.entries, searchEntry{kind: kind, key: key, name: Fold(name), node: node, fields: kept})
-	}
-	field := func(name, text string, weight int) searchField {
-		return searchField{name: name, text: text, weight: weight}
-	}
+func newSearchIndex(s *Snapshot) *btree.BTreeG[*searchEntry] {
+	idx := btree.NewBTreeGOptions(searchLess, btree.Options{NoLocks: true})
 	for i := range s.regions {
-		r := &s.regions[i]
-		add(KindRegion, r.Code, r.Name, r, field("name", r.Name, 3), field("code", r.Code, 2))
+		idx.Set(newSearchEntry(KindRegion, s.regions[i].Code, &s.regions[i]))
 	}
-	for i := range s.secretariats.items {
-		x := &s.secretariats.items[i]
-		add(KindSecretariat, x.Key, x.Name, x, field("name", x.Name, 3))
+	addAll(idx, KindSecretariat, s.secretariats)
+	addAll(idx, KindOffice, s.offices)
+	addAll(idx, KindCity, s.cities)
+	addAll(idx, KindProgram, s.programs)
+	addAll(idx, KindOrganization, s.organizations)
+	addAll(idx, KindPerson, s.people)
+	return idx
+}
+
+func addAll[T any](idx *btree.BTreeG[*searchEntry], kind string, t *index.Table[T]) {
+	t.Scan(func(x *T) bool {
+		_, key := recordIdentity(x)
+		idx.Set(newSearchEntry(kind, key, x))
+		return true
+	})
+}
+
+// newSearchEntry returns the search entry of a public record.
+func newSearchEntry(kind, key string, node any) *searchEntry {
+	e := &searchEntry{kind: kind, key: key, node: node}
+	add := func(name, text string, weight int) {
+		if text != "" {
+			e.fields = append(e.fields, searchField{name: name, text: text, folded: Fold(text), weight: weight})
+		}
 	}
-	for i := range s.offices.items {
-		x := &s.offices.items[i]
-		fields := []searchField{field("name", x.Name, 3)}
+	switch x := node.(type) {
+	case *Region:
+		e.name = x.Name
+		add("name", x.Name, 3)
+		add("code", x.Code, 2)
+	case *Secretariat:
+		e.name = x.Name
+		add("name", x.Name, 3)
+	case *Office:
+		e.name = x.Name
+		add("name", x.Name, 3)
 		for _, l := range x.Labels {
-			fields = append(fields, field("labels", l, 2))
+			add("labels", l, 2)
 		}
 		for _, a := range []*Address{x.Address, x.PostalAddress} {
 			if a != nil {
-				fields = append(fields, field("address.locality", a.Locality, 1), field("address.province", a.Province, 1),
-					field("address", strings.Join(a.Lines, ", "), 0))
+				add("address.locality", a.Locality, 1)
+				add("address.province", a.Province, 1)
+				add("address", strings.Join(a.Lines, ", "), 0)
 			}
 		}
-		add(KindOffice, x.Key, x.Name, x, fields...)
-	}
-	for i := range s.cities.items {
-		x := &s.cities.items[i]
-		fields := []searchField{field("name", x.Name, 3)}
+	case *City:
+		e.name = x.Name
+		add("name", x.Name, 3)
 		for _, n := range x.LocalNames {
-			fields = append(fields, field("localNames", n.Name, 2))
+			add("localNames", n.Name, 2)
 		}
-		add(KindCity, x.Key, x.Name, x, fields...)
-	}
-	for i := range s.programs.items {
-		x := &s.programs.items[i]
-		fields := []searchField{field("title", x.Title, 3)}
+	case *Program:
+		e.name = x.Title
+		add("title", x.Title, 3)
 		for _, t := range x.Topics {
-			fields = append(fields, field("topics", t, 1))
+			add("topics", t, 1)
 		}
 		for _, v := range x.SiteVisits {
-			fields = append(fields, field("siteVisits", v.Name, 1))
+			add("siteVisits", v.Name, 1)
 		}
 		for _, a := range x.Activities {
-			fields = append(fields, field("activities", a.Title, 1))
+			add("activities", a.Title, 1)
 		}
 		for _, h := range x.Highlights {
-			fields = append(fields, field("highlights", h, 0))
+			add("highlights", h, 0)
 		}
 		for _, p := range x.Photos {
-			fields = append(fields, field("photos", p.Caption, 0))
+			add("photos", p.Caption, 0)
 		}
-		fields = append(fields, field("summary", x.Summary, 0))
-		add(KindProgram, x.Key, x.Title, x, fields...)
+		add("summary", x.Summary, 0)
+	case *Organization:
+		e.name = x.Name
+		add("name", x.Name, 3)
+		add("shortName", x.ShortName, 2)
+	case *Person:
+		e.name = x.Name
+		add("name", x.Name, 3)
 	}
-	for i := range s.organizations.items {
-		x := &s.organizations.items[i]
-		add(KindOrganization, x.Key, x.Name, x, field("name", x.Name, 3), field("shortName", x.ShortName, 2))
-	}
-	for i := range s.people.items {
-		x := &s.people.items[i]
-		add(KindPerson, x.Key, x.Name, x, field("name", x.Name, 3))
-	}
-	return idx
+	e.name = Fold(e.name)
+	return e
 }
 
 // match returns how a folded query matches a folded text, or "" if it does not.
@@ -191,12 +211,11 @@ func (s *Snapshot) Search(query string, types []string, p PageArgs) (*Page[*Sear
 	if err != nil {
 		return nil, err
 	}
-	var results []SearchResult
-	var keys []sortKey
-	for i := range s.search.entries {
-		e := &s.search.entries[i]
+	var results []*SearchResult
+	var keys []index.SortKey
+	s.search.Scan(func(e *searchEntry) bool {
 		if len(types) > 0 && !slices.Contains(types, e.kind) {
-			continue
+			return true
 		}
 		best, bestScore := -1, 0
 		var bestMatch MatchKind
@@ -210,17 +229,21 @@ func (s *Snapshot) Search(query string, types []string, p PageArgs) (*Page[*Sear
 			}
 		}
 		if best < 0 {
-			continue
+			return true
 		}
 		f := &e.fields[best]
-		results = append(results, SearchResult{Node: e.node, Kind: e.kind, Field: f.name, Text: f.text, Match: bestMatch})
-		keys = append(keys, sortKey{num: float64(-bestScore), text: e.name, key: e.kind + ":" + e.key})
+		results = append(results, &SearchResult{Node: e.node, Kind: e.kind, Field: f.name, Text: f.text, Match: bestMatch})
+		keys = append(keys, index.SortKey{Num: float64(-bestScore), Text: e.name, Key: e.kind + ":" + e.key})
+		return true
+	})
+	order := make([]int, len(results))
+	for i := range order {
+		order[i] = i
 	}
-	list := make([]int32, len(results))
-	for i := range list {
-		list[i] = int32(i)
+	slices.SortFunc(order, func(a, b int) int { return keys[a].Compare(&keys[b]) })
+	sorted, sortedKeys := make([]*SearchResult, len(order)), make([]index.SortKey, len(order))
+	for n, i := range order {
+		sorted[n], sortedKeys[n] = results[i], keys[i]
 	}
-	slices.SortFunc(list, func(a, b int32) int { return keys[a].compare(&keys[b]) })
-	return paginate(list, func(i int32) *sortKey { return &keys[i] }, func(i int32) *SearchResult { return &results[i] },
-		nil, w, true, "Search"), nil
+	return pageFrom(index.PageSlice(sorted, sortedKeys, w), "Search"), nil
 }

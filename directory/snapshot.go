@@ -5,11 +5,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tidwall/btree"
+
+	"github.com/iclei/directory/internal/index"
 )
 
-// Data is the whole directory as stored: what a Snapshot is built from.
+// Data is the whole directory as stored: what a Snapshot is built from, and what a checkpoint saves.
 type Data struct {
-	// Revision is the store's revision the data was read at.
+	// Revision is the revision of the change log the data is at.
 	Revision      int64
 	Regions       []Region
 	Secretariats  []Secretariat
@@ -18,23 +22,41 @@ type Data struct {
 	Programs      []Program
 	Organizations []Organization
 	People        []Person
+	// Applications and APIKeys are private: staff read applications, and the server checks keys, but neither
+	// is part of the public directory.
+	Applications []Application
+	APIKeys      []APIKey
+	// History lists, per record, the revisions of the change log that changed it: the audit trail's index.
+	History []RecordHistory
 }
 
-// Snapshot is an immutable, indexed view of the directory at one revision. All public reads are answered from
-// a snapshot; it is safe for concurrent use.
+// RecordHistory is the revisions of the change log that changed one record, oldest first.
+type RecordHistory struct {
+	Kind, Key string
+	Revisions []int64
+}
+
+// Snapshot is an immutable, indexed view of the directory at one revision of the change log. All public reads
+// are answered from a snapshot; it is safe for concurrent use. Applying an entry makes a new snapshot that
+// shares everything the entry did not change with the old one, so a write costs about the same at any size.
 type Snapshot struct {
 	Revision int64
 	LoadedAt time.Time
 
 	regions       []Region // global first, then by name
 	regionByCode  map[string]*Region
-	secretariats  *table[Secretariat]
-	offices       *table[Office]
-	cities        *table[City]
-	programs      *table[Program]
-	organizations *table[Organization]
-	people        *table[Person]
-	search        *searchIndex
+	specs         *specs
+	secretariats  *index.Table[Secretariat]
+	offices       *index.Table[Office]
+	cities        *index.Table[City]
+	programs      *index.Table[Program]
+	organizations *index.Table[Organization]
+	people        *index.Table[Person]
+	applications  *index.Table[Application]
+	apiKeys       *index.Table[APIKey]
+	search        *btree.BTreeG[*searchEntry]
+	history       *btree.BTreeG[*RecordHistory]
+	memberships   int
 }
 
 // Counts are how many records of each kind a snapshot holds.
@@ -51,6 +73,8 @@ const (
 	OrderByRegion     = "REGION"
 	OrderByPopulation = "POPULATION"
 	OrderByDate       = "DATE"
+	// orderBySubmitted orders applications newest first.
+	orderBySubmitted = "SUBMITTED"
 )
 
 // Filter dimensions of the tables.
@@ -62,7 +86,6 @@ const (
 	dimSecretariat = "secretariat"
 	dimCategory    = "category"
 	dimStatus      = "status"
-	dimProgram     = "program"
 	dimParent      = "parent"
 	dimYear        = "year"
 	dimTopic       = "topic"
@@ -70,15 +93,250 @@ const (
 	dimOrganizer   = "organizer"
 	dimPerson      = "person"
 	dimInstitution = "institution"
+	dimParticipant = "participant"
+	dimHeadOffice  = "headOffice"
+	dimHash        = "hash"
+	// dimRefers holds every institution a record refers to, as "KIND:key", so that a delete can tell whether
+	// anything still points at the record.
+	dimRefers = "refers"
 )
 
-func textKey(s string) sortKey { return sortKey{text: Fold(s)} }
+func textKey(s string) index.SortKey { return index.SortKey{Text: Fold(s)} }
+
+// specs are how the tables of a snapshot index their records. Orderings by region use the regions' names, so
+// the specs are made anew when the regions change.
+type specs struct {
+	secretariats  *index.Spec[Secretariat]
+	offices       *index.Spec[Office]
+	cities        *index.Spec[City]
+	programs      *index.Spec[Program]
+	organizations *index.Spec[Organization]
+	people        *index.Spec[Person]
+	applications  *index.Spec[Application]
+	apiKeys       *index.Spec[APIKey]
+}
+
+func refersTo(kind InstitutionKind, key string) string { return string(kind) + ":" + key }
+
+func newSpecs(regionByCode map[string]*Region) *specs {
+	names := make(map[string]string, len(regionByCode))
+	for code, r := range regionByCode {
+		names[code] = Fold(r.Name)
+	}
+	regionName := func(code string) string {
+		if n, ok := names[code]; ok {
+			return n
+		}
+		return code
+	}
+	one := func(v string) []string { return []string{v} }
+	membership := func(x *City, of func(*Membership) string) []string {
+		if m := x.CurrentMembership(); m != nil {
+			return one(of(m))
+		}
+		return nil
+	}
+	return &specs{
+		secretariats: &index.Spec[Secretariat]{
+			Key: func(x *Secretariat) string { return x.Key },
+			Orders: map[string]func(*Secretariat) index.SortKey{
+				OrderByKey:  func(*Secretariat) index.SortKey { return index.SortKey{} },
+				OrderByName: func(x *Secretariat) index.SortKey { return textKey(x.Name) },
+				OrderByRegion: func(x *Secretariat) index.SortKey {
+					return index.SortKey{Text: regionName(x.Region) + "\x00" + Fold(x.Name)}
+				},
+			},
+			Dims: map[string]func(*Secretariat) []string{
+				dimRegion:     func(x *Secretariat) []string { return one(x.Region) },
+				dimKind:       func(x *Secretariat) []string { return one(string(x.Kind)) },
+				dimHeadOffice: func(x *Secretariat) []string { return one(x.HeadOffice) },
+			},
+		},
+		offices: &index.Spec[Office]{
+			Key: func(x *Office) string { return x.Key },
+			Orders: map[string]func(*Office) index.SortKey{
+				OrderByKey:     func(*Office) index.SortKey { return index.SortKey{} },
+				OrderByName:    func(x *Office) index.SortKey { return textKey(x.Name) },
+				OrderByCountry: func(x *Office) index.SortKey { return index.SortKey{Text: x.Country() + "\x00" + Fold(x.Name)} },
+				OrderByRegion: func(x *Office) index.SortKey {
+					return index.SortKey{Text: regionName(x.Region) + "\x00" + Fold(x.Name)}
+				},
+			},
+			Dims: map[string]func(*Office) []string{
+				dimRegion:      func(x *Office) []string { return one(x.Region) },
+				dimCountry:     func(x *Office) []string { return one(x.Country()) },
+				dimKind:        func(x *Office) []string { return one(string(x.Kind)) },
+				dimLocality:    officeLocalities,
+				dimSecretariat: func(x *Office) []string { return one(x.Secretariat) },
+			},
+		},
+		cities: &index.Spec[City]{
+			Key: func(x *City) string { return x.Key },
+			Orders: map[string]func(*City) index.SortKey{
+				OrderByKey:        func(*City) index.SortKey { return index.SortKey{} },
+				OrderByName:       func(x *City) index.SortKey { return textKey(x.Name) },
+				OrderByCountry:    func(x *City) index.SortKey { return index.SortKey{Text: x.Country + "\x00" + Fold(x.Name)} },
+				OrderByRegion:     func(x *City) index.SortKey { return index.SortKey{Text: regionName(x.Region) + "\x00" + Fold(x.Name)} },
+				OrderByPopulation: func(x *City) index.SortKey { return index.SortKey{Num: float64(x.Population), Text: Fold(x.Name)} },
+			},
+			Dims: map[string]func(*City) []string{
+				dimRegion:      func(x *City) []string { return one(x.Region) },
+				dimCountry:     func(x *City) []string { return one(x.Country) },
+				dimKind:        func(x *City) []string { return one(string(x.Kind)) },
+				dimCategory:    func(x *City) []string { return membership(x, func(m *Membership) string { return string(m.Category) }) },
+				dimStatus:      func(x *City) []string { return membership(x, func(m *Membership) string { return string(m.Status) }) },
+				dimSecretariat: func(x *City) []string { return membership(x, func(m *Membership) string { return m.Secretariat }) },
+				dimParent:      func(x *City) []string { return one(x.Parent) },
+			},
+		},
+		programs: &index.Spec[Program]{
+			Key: func(x *Program) string { return x.Key },
+			Orders: map[string]func(*Program) index.SortKey{
+				OrderByKey:   func(*Program) index.SortKey { return index.SortKey{} },
+				OrderByTitle: func(x *Program) index.SortKey { return textKey(x.Title) },
+				OrderByDate:  func(x *Program) index.SortKey { return index.SortKey{Num: programDate(x), Text: Fold(x.Title)} },
+			},
+			Dims: map[string]func(*Program) []string{
+				dimRegion: func(x *Program) []string { return one(x.Region) },
+				dimKind:   func(x *Program) []string { return one(string(x.Kind)) },
+				dimYear:   func(x *Program) []string { return one(strconv.Itoa(x.Year())) },
+				dimTopic: func(x *Program) []string {
+					topics := make([]string, len(x.Topics))
+					for i, t := range x.Topics {
+						topics[i] = Fold(t)
+					}
+					return topics
+				},
+				dimCity:        func(x *Program) []string { return append([]string{x.HostCity}, x.Participants...) },
+				dimParticipant: func(x *Program) []string { return x.Participants },
+				dimPerson:      programPeople,
+				dimOrganizer: func(x *Program) []string {
+					keys := make([]string, len(x.Organizers))
+					for i, o := range x.Organizers {
+						keys[i] = o.Key
+					}
+					return keys
+				},
+				dimRefers: programRefers,
+			},
+		},
+		organizations: &index.Spec[Organization]{
+			Key: func(x *Organization) string { return x.Key },
+			Orders: map[string]func(*Organization) index.SortKey{
+				OrderByKey:  func(*Organization) index.SortKey { return index.SortKey{} },
+				OrderByName: func(x *Organization) index.SortKey { return textKey(x.Name) },
+			},
+			Dims: map[string]func(*Organization) []string{
+				dimCountry: func(x *Organization) []string { return one(x.Country) },
+				dimCity:    func(x *Organization) []string { return one(x.City) },
+			},
+		},
+		people: &index.Spec[Person]{
+			Key: func(x *Person) string { return x.Key },
+			Orders: map[string]func(*Person) index.SortKey{
+				OrderByKey:  func(*Person) index.SortKey { return index.SortKey{} },
+				OrderByName: func(x *Person) index.SortKey { return textKey(x.Name) },
+			},
+			Dims: map[string]func(*Person) []string{
+				dimInstitution: func(x *Person) []string {
+					keys := make([]string, len(x.Affiliations))
+					for i, a := range x.Affiliations {
+						keys[i] = a.Institution.Key
+					}
+					return keys
+				},
+				dimRefers: func(x *Person) []string {
+					refs := make([]string, len(x.Affiliations))
+					for i, a := range x.Affiliations {
+						refs[i] = refersTo(a.Institution.Kind, a.Institution.Key)
+					}
+					return refs
+				},
+			},
+		},
+		applications: &index.Spec[Application]{
+			Key: func(x *Application) string { return x.Reference },
+			Orders: map[string]func(*Application) index.SortKey{
+				orderBySubmitted: func(x *Application) index.SortKey { return index.SortKey{Num: -float64(x.SubmittedAt.UnixNano())} },
+			},
+			Dims: map[string]func(*Application) []string{
+				dimStatus: func(x *Application) []string { return one(string(x.Status)) },
+				dimRegion: func(x *Application) []string { return one(x.Region) },
+			},
+		},
+		apiKeys: &index.Spec[APIKey]{
+			Key: func(x *APIKey) string { return x.Name },
+			Orders: map[string]func(*APIKey) index.SortKey{
+				OrderByKey: func(*APIKey) index.SortKey { return index.SortKey{} },
+			},
+			Dims: map[string]func(*APIKey) []string{
+				dimHash: func(x *APIKey) []string { return one(x.Hash) },
+			},
+		},
+	}
+}
+
+// programRefers lists every institution a program refers to: organizers, activity organizers, the host city,
+// participants and the cities of site visits.
+func programRefers(p *Program) []string {
+	var refs []string
+	for _, o := range p.Organizers {
+		refs = append(refs, refersTo(o.Kind, o.Key))
+	}
+	for _, a := range p.Activities {
+		for _, o := range a.Organizers {
+			refs = append(refs, refersTo(o.Kind, o.Key))
+		}
+	}
+	if p.HostCity != "" {
+		refs = append(refs, refersTo(InstitutionCity, p.HostCity))
+	}
+	for _, c := range p.Participants {
+		refs = append(refs, refersTo(InstitutionCity, c))
+	}
+	for _, v := range p.SiteVisits {
+		if v.City != "" {
+			refs = append(refs, refersTo(InstitutionCity, v.City))
+		}
+	}
+	return refs
+}
+
+// pointers returns pointers to the elements of xs.
+func pointers[T any](xs []T) []*T {
+	ps := make([]*T, len(xs))
+	for i := range xs {
+		ps[i] = &xs[i]
+	}
+	return ps
+}
 
 // NewSnapshot indexes data. It takes ownership of data's slices.
 func NewSnapshot(data Data, loadedAt time.Time) *Snapshot {
 	s := &Snapshot{Revision: data.Revision, LoadedAt: loadedAt}
+	s.setRegions(data.Regions)
+	s.specs = newSpecs(s.regionByCode)
+	s.secretariats = index.Build(s.specs.secretariats, pointers(data.Secretariats))
+	s.offices = index.Build(s.specs.offices, pointers(data.Offices))
+	s.cities = index.Build(s.specs.cities, pointers(data.Cities))
+	s.programs = index.Build(s.specs.programs, pointers(data.Programs))
+	s.organizations = index.Build(s.specs.organizations, pointers(data.Organizations))
+	s.people = index.Build(s.specs.people, pointers(data.People))
+	s.applications = index.Build(s.specs.applications, pointers(data.Applications))
+	s.apiKeys = index.Build(s.specs.apiKeys, pointers(data.APIKeys))
+	for _, c := range s.cities.Records() {
+		s.memberships += len(c.Memberships)
+	}
+	s.search = newSearchIndex(s)
+	s.history = btree.NewBTreeGOptions(historyLess, btree.Options{NoLocks: true})
+	for i := range data.History {
+		s.history.Set(&data.History[i])
+	}
+	return s
+}
 
-	s.regions = data.Regions
+func (s *Snapshot) setRegions(regions []Region) {
+	s.regions = regions
 	slices.SortFunc(s.regions, func(a, b Region) int {
 		if (a.Code == RegionGlobal) != (b.Code == RegionGlobal) {
 			if a.Code == RegionGlobal {
@@ -92,147 +350,49 @@ func NewSnapshot(data Data, loadedAt time.Time) *Snapshot {
 	for i := range s.regions {
 		s.regionByCode[s.regions[i].Code] = &s.regions[i]
 	}
-	regionName := func(code string) string {
-		if r := s.regionByCode[code]; r != nil {
-			return Fold(r.Name)
-		}
-		return code
-	}
+}
 
-	// Relations that one record type holds and another is filtered by.
-	programsOfCity := map[string][]string{}
-	programsOfPerson := map[string][]string{}
-	for _, p := range data.Programs {
-		for _, c := range p.Participants {
-			programsOfCity[c] = append(programsOfCity[c], p.Key)
-		}
-		for _, pp := range p.People {
-			programsOfPerson[pp.Person] = append(programsOfPerson[pp.Person], p.Key)
-		}
+func historyLess(a, b *RecordHistory) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
 	}
+	return a.Key < b.Key
+}
 
-	s.secretariats = newTable("Secretariat", data.Secretariats, &tableSpec[Secretariat]{
-		key: func(x *Secretariat) string { return x.Key },
-		orders: map[string]func(*Secretariat) sortKey{
-			OrderByKey:    func(*Secretariat) sortKey { return sortKey{} },
-			OrderByName:   func(x *Secretariat) sortKey { return textKey(x.Name) },
-			OrderByRegion: func(x *Secretariat) sortKey { return sortKey{text: regionName(x.Region) + "\x00" + Fold(x.Name)} },
-		},
-		dims: map[string]func(*Secretariat) []string{
-			dimRegion: func(x *Secretariat) []string { return []string{x.Region} },
-			dimKind:   func(x *Secretariat) []string { return []string{string(x.Kind)} },
-		},
+// History returns the revisions of the change log that changed the record, oldest first.
+func (s *Snapshot) History(kind, key string) []int64 {
+	if h, ok := s.history.Get(&RecordHistory{Kind: kind, Key: key}); ok {
+		return h.Revisions
+	}
+	return nil
+}
+
+// Data returns the snapshot's records, for a checkpoint. The records are the snapshot's own: do not change them.
+func (s *Snapshot) Data() Data {
+	d := Data{Revision: s.Revision, Regions: slices.Clone(s.regions)}
+	d.Secretariats = values(s.secretariats)
+	d.Offices = values(s.offices)
+	d.Cities = values(s.cities)
+	d.Programs = values(s.programs)
+	d.Organizations = values(s.organizations)
+	d.People = values(s.people)
+	d.Applications = values(s.applications)
+	d.APIKeys = values(s.apiKeys)
+	d.History = make([]RecordHistory, 0, s.history.Len())
+	s.history.Scan(func(h *RecordHistory) bool {
+		d.History = append(d.History, *h)
+		return true
 	})
-	s.offices = newTable("Office", data.Offices, &tableSpec[Office]{
-		key: func(x *Office) string { return x.Key },
-		orders: map[string]func(*Office) sortKey{
-			OrderByKey:     func(*Office) sortKey { return sortKey{} },
-			OrderByName:    func(x *Office) sortKey { return textKey(x.Name) },
-			OrderByCountry: func(x *Office) sortKey { return sortKey{text: x.Country() + "\x00" + Fold(x.Name)} },
-			OrderByRegion:  func(x *Office) sortKey { return sortKey{text: regionName(x.Region) + "\x00" + Fold(x.Name)} },
-		},
-		dims: map[string]func(*Office) []string{
-			dimRegion:      func(x *Office) []string { return []string{x.Region} },
-			dimCountry:     func(x *Office) []string { return []string{x.Country()} },
-			dimKind:        func(x *Office) []string { return []string{string(x.Kind)} },
-			dimLocality:    func(x *Office) []string { return officeLocalities(x) },
-			dimSecretariat: func(x *Office) []string { return []string{x.Secretariat} },
-		},
+	return d
+}
+
+func values[T any](t *index.Table[T]) []T {
+	out := make([]T, 0, t.Len())
+	t.Scan(func(x *T) bool {
+		out = append(out, *x)
+		return true
 	})
-	s.cities = newTable("City", data.Cities, &tableSpec[City]{
-		key: func(x *City) string { return x.Key },
-		orders: map[string]func(*City) sortKey{
-			OrderByKey:        func(*City) sortKey { return sortKey{} },
-			OrderByName:       func(x *City) sortKey { return textKey(x.Name) },
-			OrderByCountry:    func(x *City) sortKey { return sortKey{text: x.Country + "\x00" + Fold(x.Name)} },
-			OrderByRegion:     func(x *City) sortKey { return sortKey{text: regionName(x.Region) + "\x00" + Fold(x.Name)} },
-			OrderByPopulation: func(x *City) sortKey { return sortKey{num: float64(x.Population), text: Fold(x.Name)} },
-		},
-		dims: map[string]func(*City) []string{
-			dimRegion:  func(x *City) []string { return []string{x.Region} },
-			dimCountry: func(x *City) []string { return []string{x.Country} },
-			dimKind:    func(x *City) []string { return []string{string(x.Kind)} },
-			dimCategory: func(x *City) []string {
-				if m := x.CurrentMembership(); m != nil {
-					return []string{string(m.Category)}
-				}
-				return nil
-			},
-			dimStatus: func(x *City) []string {
-				if m := x.CurrentMembership(); m != nil {
-					return []string{string(m.Status)}
-				}
-				return nil
-			},
-			dimSecretariat: func(x *City) []string {
-				if m := x.CurrentMembership(); m != nil {
-					return []string{m.Secretariat}
-				}
-				return nil
-			},
-			dimProgram: func(x *City) []string { return programsOfCity[x.Key] },
-			dimParent:  func(x *City) []string { return []string{x.Parent} },
-		},
-	})
-	s.programs = newTable("Program", data.Programs, &tableSpec[Program]{
-		key: func(x *Program) string { return x.Key },
-		orders: map[string]func(*Program) sortKey{
-			OrderByKey:   func(*Program) sortKey { return sortKey{} },
-			OrderByTitle: func(x *Program) sortKey { return textKey(x.Title) },
-			OrderByDate:  func(x *Program) sortKey { return sortKey{num: programDate(x), text: Fold(x.Title)} },
-		},
-		dims: map[string]func(*Program) []string{
-			dimRegion: func(x *Program) []string { return []string{x.Region} },
-			dimKind:   func(x *Program) []string { return []string{string(x.Kind)} },
-			dimYear:   func(x *Program) []string { return []string{strconv.Itoa(x.Year())} },
-			dimTopic: func(x *Program) []string {
-				topics := make([]string, len(x.Topics))
-				for i, t := range x.Topics {
-					topics[i] = Fold(t)
-				}
-				return topics
-			},
-			dimCity:   func(x *Program) []string { return append([]string{x.HostCity}, x.Participants...) },
-			dimPerson: func(x *Program) []string { return programPeople(x) },
-			dimOrganizer: func(x *Program) []string {
-				keys := make([]string, len(x.Organizers))
-				for i, o := range x.Organizers {
-					keys[i] = o.Key
-				}
-				return keys
-			},
-		},
-	})
-	s.organizations = newTable("Organization", data.Organizations, &tableSpec[Organization]{
-		key: func(x *Organization) string { return x.Key },
-		orders: map[string]func(*Organization) sortKey{
-			OrderByKey:  func(*Organization) sortKey { return sortKey{} },
-			OrderByName: func(x *Organization) sortKey { return textKey(x.Name) },
-		},
-		dims: map[string]func(*Organization) []string{
-			dimCountry: func(x *Organization) []string { return []string{x.Country} },
-			dimCity:    func(x *Organization) []string { return []string{x.City} },
-		},
-	})
-	s.people = newTable("Person", data.People, &tableSpec[Person]{
-		key: func(x *Person) string { return x.Key },
-		orders: map[string]func(*Person) sortKey{
-			OrderByKey:  func(*Person) sortKey { return sortKey{} },
-			OrderByName: func(x *Person) sortKey { return textKey(x.Name) },
-		},
-		dims: map[string]func(*Person) []string{
-			dimInstitution: func(x *Person) []string {
-				keys := make([]string, len(x.Affiliations))
-				for i, a := range x.Affiliations {
-					keys[i] = a.Institution.Key
-				}
-				return keys
-			},
-			dimProgram: func(x *Person) []string { return programsOfPerson[x.Key] },
-		},
-	})
-	s.search = newSearchIndex(s)
-	return s
+	return out
 }
 
 // programDate orders programs by when they ran: by start date, else end date; undated programs come first.
@@ -292,12 +452,8 @@ func (c *City) CurrentMembership() *Membership {
 
 // Counts returns how many records of each kind the snapshot holds.
 func (s *Snapshot) Counts() Counts {
-	c := Counts{
-		Regions: len(s.regions), Secretariats: s.secretariats.len(), Offices: s.offices.len(), Cities: s.cities.len(),
-		Programs: s.programs.len(), Organizations: s.organizations.len(), People: s.people.len(),
+	return Counts{
+		Regions: len(s.regions), Secretariats: s.secretariats.Len(), Offices: s.offices.Len(), Cities: s.cities.Len(),
+		Memberships: s.memberships, Programs: s.programs.Len(), Organizations: s.organizations.Len(), People: s.people.Len(),
 	}
-	for i := range s.cities.items {
-		c.Memberships += len(s.cities.items[i].Memberships)
-	}
-	return c
 }

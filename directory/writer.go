@@ -2,110 +2,93 @@ package directory
 
 import (
 	"context"
-	"log/slog"
-	"slices"
+	"fmt"
 	"strings"
 	"time"
 )
 
-// Action is what a change does to its record.
-type Action string
-
-const (
-	ActionCreate Action = "CREATE"
-	ActionUpdate Action = "UPDATE"
-	ActionDelete Action = "DELETE"
-	ActionSeed   Action = "SEED"
-)
-
-// Change is one write of one record.
-type Change struct {
-	Kind   string
-	Key    string
-	Action Action
-	// Version is the version of the record the change is based on; 0 for a create.
-	Version int
-	// Record is the record after the change (*Office, *City, *Program, *Organization or *Person, with Version
-	// set to the new version); nil for a delete.
-	Record any
-	Actor  string
-	At     time.Time
-}
-
-// AuditEntry records one write: who made it, when, and the record before and after.
-type AuditEntry struct {
-	ID      string
-	Kind    string
-	Key     string
-	Action  Action
-	Actor   string
-	At      time.Time
-	Version int
-	Before  map[string]any
-	After   map[string]any
-}
-
-// Store is the system of record behind the write path.
-type Store interface {
-	Source
-	// Apply stores one change. It fails with CONFLICT when the record's stored version is not the one the change
-	// is based on or when a created record's key is taken, and with NOT_FOUND when an updated or deleted record
-	// does not exist. A stored change is recorded in the audit trail and moves the revision on.
-	Apply(ctx context.Context, c Change) error
-	// AuditTrail returns the audit entries of a record, newest first.
-	AuditTrail(ctx context.Context, kind, key string) ([]AuditEntry, error)
-
-	SaveApplication(ctx context.Context, a *Application, actor string) error
-	Application(ctx context.Context, reference string) (*Application, error)
-	Applications(ctx context.Context, f ApplicationFilter) ([]*Application, error)
-
-	SaveAPIKey(ctx context.Context, k *APIKey) error
-	APIKey(ctx context.Context, hash string) (*APIKey, error)
-}
-
-// Writer is the write path: it validates and authorizes changes, stores them, and has the read model serve
-// them at once.
+// Writer is the write path. A write is validated and authorized against the snapshot at the head of the change
+// log and appended to the log as the entry at the next revision; when another server took that revision first,
+// the writer catches up with the log and validates again. So every write is checked against exactly the
+// directory it changes, on any number of servers, with no transaction and no lock in the database.
 type Writer struct {
-	store Store
-	rm    *ReadModel
-	log   *slog.Logger
-	now   func() time.Time
+	log Log
+	rm  *ReadModel
+	now func() time.Time
+	// writing lets one write of this process at a time validate and append: two writes of one server would
+	// otherwise race for the same revision for nothing.
+	writing chan struct{}
 }
 
-// NewWriter returns the write path over store, refreshing rm after each write.
-func NewWriter(store Store, rm *ReadModel, log *slog.Logger) *Writer {
-	return &Writer{store: store, rm: rm, log: log, now: time.Now}
+// maxAttempts bounds how often a write is validated again after other servers took the revision it aimed at.
+const maxAttempts = 10
+
+// NewWriter returns the write path over the log, serving its writes from rm at once.
+func NewWriter(log Log, rm *ReadModel) *Writer {
+	return &Writer{log: log, rm: rm, now: time.Now, writing: make(chan struct{}, 1)}
 }
 
-// snapshot returns the read model's snapshot, the state writes are validated against.
-func (s *Writer) snapshot() (*Snapshot, error) {
-	snap := s.rm.Snapshot()
-	if snap == nil {
-		return nil, Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
+// plan validates a write against a snapshot and returns the changes it makes. It must not change the snapshot's
+// records: a changed record is a new one.
+type plan func(s *Snapshot) ([]Change, error)
+
+// commit appends the changes plan makes to the log as one entry, validated against the snapshot at the log's
+// head, and returns the snapshot after it. A plan that changes nothing writes nothing.
+func (w *Writer) commit(ctx context.Context, actor, reason string, plan plan) (*Snapshot, error) {
+	select {
+	case w.writing <- struct{}{}:
+		defer func() { <-w.writing }()
+	case <-ctx.Done():
+		return nil, Unavailable(fmt.Errorf("wait to write: %w", ctx.Err()))
 	}
-	return snap, nil
+	for attempt := 1; ; attempt++ {
+		snap := w.rm.Snapshot()
+		if snap == nil {
+			return nil, Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
+		}
+		changes, err := plan(snap)
+		if err != nil {
+			// A refusal must hold at the log's head, not only in a snapshot that may lag behind it: check that no
+			// entry follows, and validate again if one does.
+			caughtUp, cerr := w.rm.CatchUp(ctx)
+			switch {
+			case cerr != nil:
+				return nil, Unavailable(cerr)
+			case caughtUp.Revision != snap.Revision && attempt < maxAttempts:
+				continue
+			}
+			return nil, err
+		}
+		if len(changes) == 0 {
+			return snap, nil
+		}
+		e := &Entry{Revision: snap.Revision + 1, At: storedTime(w.now()), Actor: actor, Reason: reason,
+			WriteID: newWriteID(), Changes: changes}
+		stored, err := w.log.Append(ctx, e)
+		if err == nil {
+			return w.rm.applyOwn(ctx, stored)
+		}
+		if !IsRevisionTaken(err) {
+			// The store may have taken the entry and lost the answer: look before calling it a failure.
+			got, rerr := w.log.Entry(ctx, e.Revision)
+			switch {
+			case rerr != nil || got == nil:
+				return nil, Unavailable(err)
+			case got.WriteID == e.WriteID:
+				return w.rm.applyOwn(ctx, got)
+			}
+		}
+		if attempt == maxAttempts {
+			return nil, Errorf(CodeUnavailable, "the directory is busy with other writes and this one could not get its turn; try again shortly")
+		}
+		if _, err := w.rm.CatchUp(ctx); err != nil {
+			return nil, Unavailable(err)
+		}
+	}
 }
 
-// writable returns the snapshot a write is validated against, once it knows the caller: an anonymous caller is
-// refused before its input is checked, so that it learns nothing of the directory's records from the answer.
-func (s *Writer) writable(p *Principal) (*Snapshot, error) {
-	if p == nil {
-		return nil, ErrUnauthenticated("writing to the directory needs a token")
-	}
-	return s.snapshot()
-}
-
-// apply stores a change and refreshes the read model, so that this server serves the write at once.
-func (s *Writer) apply(ctx context.Context, p *Principal, c Change) error {
-	c.Actor, c.At = p.Subject, s.now().UTC()
-	if err := s.store.Apply(ctx, c); err != nil {
-		return err
-	}
-	if err := s.rm.Refresh(ctx); err != nil {
-		s.log.WarnContext(ctx, "refresh after write", "kind", c.Kind, "key", c.Key, "err", err)
-	}
-	return nil
-}
+// actorOf names the principal in the log.
+func actorOf(p *Principal) string { return p.Subject }
 
 func writeProvenance(old Provenance) Provenance {
 	return Provenance{Origin: OriginWrite, Sources: old.Sources,
@@ -131,9 +114,16 @@ func sameKey(inKey, key string) error {
 type record interface {
 	comparable
 	recordKey() string
+	recordVersion() int
 	recordProvenance() Provenance
 	setStamp(version int, p Provenance)
 }
+
+func (x *Office) recordVersion() int       { return x.Version }
+func (x *City) recordVersion() int         { return x.Version }
+func (x *Program) recordVersion() int      { return x.Version }
+func (x *Organization) recordVersion() int { return x.Version }
+func (x *Person) recordVersion() int       { return x.Version }
 
 func (x *Office) recordKey() string                  { return x.Key }
 func (x *Office) recordProvenance() Provenance       { return x.Provenance }
@@ -168,90 +158,125 @@ type recordKind[R record, In any] struct {
 	checkDelete func(s *Snapshot, old R) error
 }
 
-// create validates, authorizes and stores a new record.
-func create[R record, In any](ctx context.Context, s *Writer, p *Principal, k *recordKind[R, In], in In) (R, error) {
+// create validates, authorizes and writes a new record.
+func create[R record, In any](ctx context.Context, w *Writer, p *Principal, k *recordKind[R, In], in In) (R, error) {
 	var zero R
-	snap, err := s.writable(p)
+	if p == nil {
+		return zero, ErrUnauthenticated("writing to the directory needs a token")
+	}
+	var key string
+	snap, err := w.commit(ctx, actorOf(p), "create"+k.kind, func(snap *Snapshot) ([]Change, error) {
+		in := in
+		x, err := k.validate(&in, snap)
+		if err != nil {
+			return nil, err
+		}
+		if err := authorize(p, "creating "+article(k.noun)+" "+k.noun, k.regions(snap, x)...); err != nil {
+			return nil, err
+		}
+		key = x.recordKey()
+		if k.get(snap, key) != zero {
+			return nil, &Error{Code: CodeConflict, Field: "input.key",
+				Message: fmt.Sprintf("the key %q is taken by another %s; choose another key", key, k.noun)}
+		}
+		x.setStamp(1, Provenance{Origin: OriginWrite})
+		if k.keep != nil {
+			k.keep(zero, x)
+		}
+		return []Change{{Kind: k.kind, Key: key, Action: ActionCreate, After: x}}, nil
+	})
 	if err != nil {
 		return zero, err
 	}
-	x, err := k.validate(&in, snap)
-	if err != nil {
-		return zero, err
-	}
-	if err := authorize(p, "creating "+article(k.noun)+" "+k.noun, k.regions(snap, x)...); err != nil {
-		return zero, err
-	}
-	x.setStamp(1, Provenance{Origin: OriginWrite})
-	if k.keep != nil {
-		k.keep(zero, x)
-	}
-	if err := s.apply(ctx, p, Change{Kind: k.kind, Key: x.recordKey(), Action: ActionCreate, Record: x}); err != nil {
-		return zero, err
-	}
-	return latest(s.rm, x, func(sn *Snapshot) R { return k.get(sn, x.recordKey()) }), nil
+	return k.get(snap, key), nil
 }
 
-// update replaces the record with the key, which must still be at version.
-func update[R record, In any](ctx context.Context, s *Writer, p *Principal, k *recordKind[R, In], key string, version int, in In) (R, error) {
+// current returns the record with the key, which must still be at version.
+func current[R record, In any](snap *Snapshot, k *recordKind[R, In], key string, version int) (R, error) {
 	var zero R
-	snap, err := s.writable(p)
-	if err != nil {
-		return zero, err
-	}
-	if err := errorsOf(checkVersion(version), sameKey(*k.inputKey(&in), key)); err != nil {
-		return zero, err
-	}
 	old := k.get(snap, key)
 	if old == zero {
 		return zero, NotFound(k.kind, key)
 	}
-	*k.inputKey(&in) = key
-	x, err := k.validate(&in, snap)
+	if v := old.recordVersion(); v != version {
+		return zero, &Error{Code: CodeConflict, Field: "version",
+			Message: fmt.Sprintf("the %s %q changed since you read it: it is at version %d, you sent %d; read it again and redo your change",
+				k.noun, key, v, version)}
+	}
+	return old, nil
+}
+
+// update replaces the record with the key, which must still be at version.
+func update[R record, In any](ctx context.Context, w *Writer, p *Principal, k *recordKind[R, In], key string, version int, in In) (R, error) {
+	var zero R
+	if p == nil {
+		return zero, ErrUnauthenticated("writing to the directory needs a token")
+	}
+	if err := errorsOf(checkVersion(version), sameKey(*k.inputKey(&in), key)); err != nil {
+		return zero, err
+	}
+	snap, err := w.commit(ctx, actorOf(p), "update"+k.kind, func(snap *Snapshot) ([]Change, error) {
+		in := in
+		if k.get(snap, key) == zero {
+			return nil, NotFound(k.kind, key)
+		}
+		*k.inputKey(&in) = key
+		x, err := k.validate(&in, snap)
+		if err != nil {
+			return nil, err
+		}
+		old := k.get(snap, key)
+		if err := authorize(p, "changing this "+k.noun, append(k.regions(snap, old), k.regions(snap, x)...)...); err != nil {
+			return nil, err
+		}
+		if old, err = current(snap, k, key, version); err != nil {
+			return nil, err
+		}
+		if k.checkUpdate != nil {
+			if err := k.checkUpdate(snap, old, x); err != nil {
+				return nil, err
+			}
+		}
+		x.setStamp(version+1, writeProvenance(old.recordProvenance()))
+		if k.keep != nil {
+			k.keep(old, x)
+		}
+		return []Change{{Kind: k.kind, Key: key, Action: ActionUpdate, Version: version, Before: old, After: x}}, nil
+	})
 	if err != nil {
 		return zero, err
 	}
-	if err := authorize(p, "changing this "+k.noun, append(k.regions(snap, old), k.regions(snap, x)...)...); err != nil {
-		return zero, err
-	}
-	if k.checkUpdate != nil {
-		if err := k.checkUpdate(snap, old, x); err != nil {
-			return zero, err
-		}
-	}
-	x.setStamp(version+1, writeProvenance(old.recordProvenance()))
-	if k.keep != nil {
-		k.keep(old, x)
-	}
-	if err := s.apply(ctx, p, Change{Kind: k.kind, Key: key, Action: ActionUpdate, Version: version, Record: x}); err != nil {
-		return zero, err
-	}
-	return latest(s.rm, x, func(sn *Snapshot) R { return k.get(sn, key) }), nil
+	return k.get(snap, key), nil
 }
 
 // remove deletes the record with the key, which must still be at version.
-func remove[R record, In any](ctx context.Context, s *Writer, p *Principal, k *recordKind[R, In], key string, version int) error {
+func remove[R record, In any](ctx context.Context, w *Writer, p *Principal, k *recordKind[R, In], key string, version int) error {
 	var zero R
-	snap, err := s.writable(p)
-	if err != nil {
-		return err
+	if p == nil {
+		return ErrUnauthenticated("writing to the directory needs a token")
 	}
 	if err := checkVersion(version); err != nil {
 		return err
 	}
-	old := k.get(snap, key)
-	if old == zero {
-		return NotFound(k.kind, key)
-	}
-	if err := authorize(p, "deleting this "+k.noun, k.regions(snap, old)...); err != nil {
-		return err
-	}
-	if k.checkDelete != nil {
-		if err := k.checkDelete(snap, old); err != nil {
-			return err
+	_, err := w.commit(ctx, actorOf(p), "delete"+k.kind, func(snap *Snapshot) ([]Change, error) {
+		old := k.get(snap, key)
+		if old == zero {
+			return nil, NotFound(k.kind, key)
 		}
-	}
-	return s.apply(ctx, p, Change{Kind: k.kind, Key: key, Action: ActionDelete, Version: version})
+		if err := authorize(p, "deleting this "+k.noun, k.regions(snap, old)...); err != nil {
+			return nil, err
+		}
+		if _, err := current(snap, k, key, version); err != nil {
+			return nil, err
+		}
+		if k.checkDelete != nil {
+			if err := k.checkDelete(snap, old); err != nil {
+				return nil, err
+			}
+		}
+		return []Change{{Kind: k.kind, Key: key, Action: ActionDelete, Version: version, Before: old}}, nil
+	})
+	return err
 }
 
 func article(noun string) string {
@@ -338,10 +363,8 @@ var (
 		inputKey: func(in *PersonInput) *string { return &in.Key },
 		regions:  (*Snapshot).personRegions,
 		checkDelete: func(s *Snapshot, old *Person) error {
-			for i := range s.programs.items {
-				if slices.Contains(programPeople(&s.programs.items[i]), old.Key) {
-					return Errorf(CodeConflict, "the person is still named by program %q; remove them from it first", s.programs.items[i].Key)
-				}
+			if p := s.programs.First(dimPerson, old.Key); p != nil {
+				return Errorf(CodeConflict, "the person is still named by program %q; remove them from it first", p.Key)
 			}
 			return nil
 		},
@@ -425,18 +448,6 @@ func (s *Writer) DeletePerson(ctx context.Context, p *Principal, key string, ver
 	return remove(ctx, s, p, personKind, key, version)
 }
 
-// latest returns the record as the refreshed read model serves it, or the written record where the read model
-// could not refresh.
-func latest[R record](rm *ReadModel, written R, get func(*Snapshot) R) R {
-	var zero R
-	if snap := rm.Snapshot(); snap != nil {
-		if x := get(snap); x != zero {
-			return x
-		}
-	}
-	return written
-}
-
 // errorsOf returns the first of errs that is not nil.
 func errorsOf(errs ...error) error {
 	for _, err := range errs {
@@ -460,28 +471,4 @@ func countryRegion(code string) string {
 		return c.Region
 	}
 	return ""
-}
-
-// AuditTrail returns the audit entries of the record with the global ID, newest first. Only admins may read it.
-func (s *Writer) AuditTrail(ctx context.Context, p *Principal, id string) ([]*AuditEntry, error) {
-	if err := requireAdmin(p, "read the audit trail"); err != nil {
-		return nil, err
-	}
-	kind, key, err := ParseGlobalID(id)
-	if err != nil {
-		return nil, err
-	}
-	if kind == KindMembership {
-		// A membership is written as part of its city.
-		kind, key = KindCity, strings.Split(key, "/")[0]
-	}
-	entries, err := s.store.AuditTrail(ctx, kind, key)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*AuditEntry, len(entries))
-	for i := range entries {
-		out[i] = &entries[i]
-	}
-	return out, nil
 }

@@ -1,13 +1,13 @@
 package graph_test
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph"
@@ -27,7 +27,7 @@ func (t *recordingThrottle) AllowApplication(r *http.Request) bool {
 
 func TestHandlerNeedsAnApplicationThrottle(t *testing.T) {
 	t.Parallel()
-	rm := directory.NewReadModel(dataSource{&directory.Data{Revision: 1}}, slog.New(slog.DiscardHandler))
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(directory.Data{}, time.Now()), slog.New(slog.DiscardHandler))
 	if _, err := graph.NewHandler(rm, graph.Options{Log: slog.New(slog.DiscardHandler)}); err == nil {
 		t.Fatal("a handler without an application throttle was built")
 	}
@@ -41,10 +41,7 @@ func TestApplicationsAskTheThrottle(t *testing.T) {
 	}
 	data.Revision = 1
 	log := slog.New(slog.DiscardHandler)
-	rm := directory.NewReadModel(dataSource{data}, log)
-	if err := rm.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(*data, time.Now()), log)
 	throttle := &recordingThrottle{allow: false}
 	// No Writer: a refused application must not reach the write path.
 	h, err := graph.NewHandler(rm, graph.Options{Log: log, Applications: throttle})

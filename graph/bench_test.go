@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -145,12 +144,6 @@ func (c missCounter) ObserveOperation(_, outcome string, _ time.Duration) {
 	}
 }
 
-// dataSource is a store that never changes: the benchmarks measure the read model, not the database.
-type dataSource struct{ data *directory.Data }
-
-func (s dataSource) Revision(context.Context) (int64, error)       { return s.data.Revision, nil }
-func (s dataSource) Load(context.Context) (*directory.Data, error) { return s.data, nil }
-
 func newFixture(b *testing.B, cities int) *fixture {
 	b.Helper()
 	data, err := benchdata.Directory(cities)
@@ -159,10 +152,7 @@ func newFixture(b *testing.B, cities int) *fixture {
 	}
 	data.Revision = 1
 	log := slog.New(slog.DiscardHandler)
-	rm := directory.NewReadModel(dataSource{data}, log)
-	if err := rm.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(*data, time.Now()), log)
 
 	// The cursor that ends page 49, taken straight from the snapshot.
 	size := citiesPageSize

@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -9,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph"
@@ -26,10 +26,7 @@ func seededHandler(t *testing.T) http.Handler {
 	}
 	data.Revision = 1
 	log := slog.New(slog.DiscardHandler)
-	rm := directory.NewReadModel(dataSource{data}, log)
-	if err := rm.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(*data, time.Now()), log)
 	h, err := graph.NewHandler(rm, graph.Options{Log: log, Applications: &recordingThrottle{allow: true}})
 	if err != nil {
 		t.Fatal(err)

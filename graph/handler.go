@@ -37,9 +37,10 @@ type Options struct {
 	ResponseCacheBytes int
 	// Observer, where set, learns the outcome of every request.
 	Observer OperationObserver
-	// Writer is the write path of mutations; Auth authenticates their bearer tokens.
-	Writer *directory.Writer
-	Auth   directory.Authenticator
+	// Writer is the write path of mutations; Auditor answers the audit trail; Auth authenticates bearer tokens.
+	Writer  *directory.Writer
+	Auditor *directory.Auditor
+	Auth    directory.Authenticator
 	// Applications holds each client to the membership application limit. It is required: a missing Writer or
 	// Auth fails each mutation, but a missing throttle would let every application through.
 	Applications ApplicationThrottle
@@ -53,8 +54,8 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	if opts.Applications == nil {
 		return nil, errors.New("the GraphQL handler needs an application throttle (Options.Applications)")
 	}
-	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auth: opts.Auth, applications: opts.Applications,
-		present: ErrorPresenter(opts.Log)}
+	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auditor: opts.Auditor, Auth: opts.Auth,
+		applications: opts.Applications, present: ErrorPresenter(opts.Log)}
 	base := NewExecutableSchema(Config{}).Schema()
 	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutIncrementalDelivery(base)})
 	srv := handler.New(es)

@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph"
@@ -53,10 +53,7 @@ func newHandler(t testing.TB, opts graph.Options) http.Handler {
 	if opts.QueryCacheSize == 0 {
 		opts.QueryCacheSize = 100
 	}
-	rm := directory.NewReadModel(dataSource{data}, opts.Log)
-	if err := rm.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(*data, time.Now()), opts.Log)
 	h, err := graph.NewHandler(rm, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -161,19 +161,19 @@ func (r *queryResolver) Viewer(ctx context.Context) (*directory.Principal, error
 }
 
 func (r *queryResolver) MembershipApplicationStatus(ctx context.Context, reference string) (*directory.Application, error) {
-	return r.Writer.ApplicationByReference(ctx, reference)
+	return r.snap(ctx).ApplicationByReference(reference)
 }
 
 func (r *queryResolver) MembershipApplications(ctx context.Context, filter *directory.ApplicationFilter, first *int, after *string, last *int, before *string) (*directory.Page[*directory.Application], error) {
-	return r.Writer.Applications(ctx, principal(ctx), valueOf(filter), pageArgs(first, after, last, before))
+	return r.snap(ctx).Applications(principal(ctx), valueOf(filter), pageArgs(first, after, last, before))
 }
 
 func (r *queryResolver) MembershipApplication(ctx context.Context, reference string) (*directory.Application, error) {
-	return r.Writer.Application(ctx, principal(ctx), reference)
+	return r.snap(ctx).Application(principal(ctx), reference)
 }
 
 func (r *queryResolver) AuditTrail(ctx context.Context, id string) ([]*directory.AuditEntry, error) {
-	return r.Writer.AuditTrail(ctx, principal(ctx), id)
+	return r.Auditor.AuditTrail(ctx, principal(ctx), id)
 }
 
 func (r *viewerResolver) Regions(ctx context.Context, obj *directory.Principal) ([]*directory.Region, error) {

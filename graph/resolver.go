@@ -15,6 +15,7 @@ import (
 type Resolver struct {
 	ReadModel *directory.ReadModel
 	Writer    *directory.Writer
+	Auditor   *directory.Auditor
 	Auth      directory.Authenticator
 	// applications holds clients to the membership application limit.
 	applications ApplicationThrottle

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph"
@@ -31,12 +32,9 @@ func TestStatusesFollowTheOneTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	rm := directory.NewReadModel(dataSource{data}, log)
-	if err := rm.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(*data, time.Now()), log)
 	// The refusals below come before the Writer needs its store.
-	h := newHandler(t, graph.Options{Auth: editorOfEurope{}, Writer: directory.NewWriter(nil, rm, log)})
+	h := newHandler(t, graph.Options{Auth: editorOfEurope{}, Writer: directory.NewWriter(directory.NewMemoryLog(), rm)})
 	const forbidden = `{ membershipApplications(filter: {region: "east-asia"}) { totalCount } }`
 	for _, c := range []struct {
 		name, query, token, accept string
@@ -76,7 +74,7 @@ func TestAnswersWhileTheDirectoryLoads(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.DiscardHandler)
 	// Never refreshed: there is no snapshot yet.
-	rm := directory.NewReadModel(dataSource{&directory.Data{Revision: 1}}, log)
+	rm := directory.NewReadModel(directory.NewMemoryLog(), nil, log)
 	h, err := graph.NewHandler(rm, graph.Options{Log: log, Applications: allowApplications{}})
 	if err != nil {
 		t.Fatal(err)

@@ -10,20 +10,32 @@ import (
 // versioned write is an _id equality, which FerretDB serves from its primary key. Field names are spelled out
 // here, apart from the domain types, so that renaming a Go field never renames a stored field.
 
-// Stamp is what every versioned document carries besides its content.
+// Stamp is what every record document carries besides its content: its version, and which entry of the change
+// log wrote it.
 type Stamp struct {
 	Version   int       `bson:"version"`
 	UpdatedAt time.Time `bson:"updatedAt"`
 	UpdatedBy string    `bson:"updatedBy"`
-	// SeedHash is the hash of the seed content the document was last written from; empty once a user edits it.
-	SeedHash string `bson:"seedHash,omitempty"`
+	// Rev is the revision of the change log entry that wrote the document.
+	Rev int64 `bson:"rev"`
+	// Revisions are the revisions of the change log that changed the record, up to Rev: the audit trail's
+	// index, which a server starting from these collections takes over.
+	Revisions []int64 `bson:"revisions,omitempty"`
+	// LegacySeedHash is where documents written before the change log kept their seed hash.
+	LegacySeedHash string `bson:"seedHash,omitempty"`
 }
 
+// stamped is a document with a Stamp.
+type stamped interface{ stampRef() *Stamp }
+
+func (s *Stamp) stampRef() *Stamp { return s }
+
 type provenanceDoc struct {
-	Origin  string      `bson:"origin"`
-	Sources []sourceDoc `bson:"sources,omitempty"`
-	Curated []string    `bson:"curated,omitempty"`
-	Note    string      `bson:"note,omitempty"`
+	Origin   string      `bson:"origin"`
+	Sources  []sourceDoc `bson:"sources,omitempty"`
+	Curated  []string    `bson:"curated,omitempty"`
+	Note     string      `bson:"note,omitempty"`
+	SeedHash string      `bson:"seedHash,omitempty"`
 }
 
 type sourceDoc struct {
@@ -33,7 +45,7 @@ type sourceDoc struct {
 }
 
 func provenanceFrom(p directory.Provenance) provenanceDoc {
-	d := provenanceDoc{Origin: string(p.Origin), Curated: p.Curated, Note: p.Note}
+	d := provenanceDoc{Origin: string(p.Origin), Curated: p.Curated, Note: p.Note, SeedHash: p.SeedHash}
 	for _, s := range p.Sources {
 		d.Sources = append(d.Sources, sourceDoc(s))
 	}
@@ -41,9 +53,19 @@ func provenanceFrom(p directory.Provenance) provenanceDoc {
 }
 
 func (d provenanceDoc) toDomain() directory.Provenance {
-	p := directory.Provenance{Origin: directory.Origin(d.Origin), Curated: d.Curated, Note: d.Note}
+	p := directory.Provenance{Origin: directory.Origin(d.Origin), Curated: d.Curated, Note: d.Note, SeedHash: d.SeedHash}
 	for _, s := range d.Sources {
 		p.Sources = append(p.Sources, directory.SourceRef(s))
+	}
+	return p
+}
+
+// withLegacy returns the provenance, with the seed hash that documents written before the change log kept in
+// their stamp: such a record counts as seeded, and seeding again brings it up to date once.
+func (d provenanceDoc) withLegacy(st Stamp) directory.Provenance {
+	p := d.toDomain()
+	if p.SeedHash == "" && st.LegacySeedHash != "" {
+		p.SeedHash = "legacy:" + st.LegacySeedHash
 	}
 	return p
 }
@@ -61,7 +83,7 @@ func regionFrom(r *directory.Region) *regionDoc {
 }
 
 func (d *regionDoc) toDomain() directory.Region {
-	return directory.Region{Code: d.Code, Name: d.Name, Description: d.Description, Provenance: d.Provenance.toDomain()}
+	return directory.Region{Code: d.Code, Name: d.Name, Description: d.Description, Provenance: d.Provenance.withLegacy(d.Stamp)}
 }
 
 type secretariatDoc struct {
@@ -81,7 +103,7 @@ func secretariatFrom(x *directory.Secretariat) *secretariatDoc {
 
 func (d *secretariatDoc) toDomain() directory.Secretariat {
 	return directory.Secretariat{Key: d.Key, Name: d.Name, Kind: directory.SecretariatKind(d.Kind), Region: d.Region,
-		HeadOffice: d.HeadOffice, Provenance: d.Provenance.toDomain()}
+		HeadOffice: d.HeadOffice, Provenance: d.Provenance.withLegacy(d.Stamp)}
 }
 
 type addressDoc struct {
@@ -176,7 +198,7 @@ func (d *officeDoc) toDomain() directory.Office {
 	return directory.Office{Key: d.Key, Name: d.Name, Kind: directory.OfficeKind(d.Kind), Region: d.Region,
 		Secretariat: d.Secretariat, Address: d.Address.toDomain(), PostalAddress: d.PostalAddress.toDomain(),
 		Phone: d.Phone.toDomain(), Fax: d.Fax.toDomain(), Email: d.Email, Website: d.Website,
-		Location: d.Location.toDomain(), Labels: d.Labels, Version: d.Version, Provenance: d.Provenance.toDomain()}
+		Location: d.Location.toDomain(), Labels: d.Labels, Version: d.Version, Provenance: d.Provenance.withLegacy(d.Stamp)}
 }
 
 type localNameDoc struct {
@@ -228,7 +250,7 @@ func cityFrom(x *directory.City) *cityDoc {
 func (d *cityDoc) toDomain() directory.City {
 	c := directory.City{Key: d.Key, Name: d.Name, Government: d.Government, Kind: directory.CityKind(d.Kind),
 		Country: d.Country, Region: d.Region, Parent: d.Parent, Population: d.Population, Location: d.Location.toDomain(),
-		Version: d.Version, Provenance: d.Provenance.toDomain()}
+		Version: d.Version, Provenance: d.Provenance.withLegacy(d.Stamp)}
 	for _, n := range d.LocalNames {
 		c.LocalNames = append(c.LocalNames, directory.LocalName(n))
 	}
@@ -341,7 +363,7 @@ func (d *programDoc) toDomain() directory.Program {
 	p := directory.Program{Key: d.Key, Title: d.Title, Kind: directory.ProgramKind(d.Kind), Summary: d.Summary,
 		HostCity: d.HostCity, Region: d.Region, StartDate: utc(d.StartDate), EndDate: utc(d.EndDate), Duration: d.Duration,
 		Organizers: institutionsToDomain(d.Organizers), Participants: d.Participants, DelegateCount: d.DelegateCount,
-		Topics: d.Topics, Highlights: d.Highlights, Version: d.Version, Provenance: d.Provenance.toDomain()}
+		Topics: d.Topics, Highlights: d.Highlights, Version: d.Version, Provenance: d.Provenance.withLegacy(d.Stamp)}
 	for _, a := range d.Activities {
 		p.Activities = append(p.Activities, directory.Activity{Kind: directory.ActivityKind(a.Kind), Title: a.Title,
 			Description: a.Description, Date: utc(a.Date), Organizers: institutionsToDomain(a.Organizers)})
@@ -377,7 +399,7 @@ func organizationFrom(x *directory.Organization) *organizationDoc {
 
 func (d *organizationDoc) toDomain() directory.Organization {
 	return directory.Organization{Key: d.Key, Name: d.Name, ShortName: d.ShortName, Kind: d.Kind, Country: d.Country,
-		City: d.City, Website: d.Website, Version: d.Version, Provenance: d.Provenance.toDomain()}
+		City: d.City, Website: d.Website, Version: d.Version, Provenance: d.Provenance.withLegacy(d.Stamp)}
 }
 
 type affiliationDoc struct {
@@ -403,7 +425,7 @@ func personFrom(x *directory.Person) *personDoc {
 }
 
 func (d *personDoc) toDomain() directory.Person {
-	p := directory.Person{Key: d.Key, Name: d.Name, Version: d.Version, Provenance: d.Provenance.toDomain()}
+	p := directory.Person{Key: d.Key, Name: d.Name, Version: d.Version, Provenance: d.Provenance.withLegacy(d.Stamp)}
 	for _, a := range d.Affiliations {
 		p.Affiliations = append(p.Affiliations, directory.Affiliation{Title: a.Title,
 			Institution: directory.InstitutionRef{Kind: directory.InstitutionKind(a.Institution.Kind), Key: a.Institution.Key}})

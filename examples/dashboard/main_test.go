@@ -18,12 +18,6 @@ import (
 	"github.com/iclei/directory/seed"
 )
 
-// seeded is the seed data with memberships the seed lacks, as a read model source.
-type seeded struct{ data *directory.Data }
-
-func (s seeded) Revision(context.Context) (int64, error)       { return s.data.Revision, nil }
-func (s seeded) Load(context.Context) (*directory.Data, error) { return s.data, nil }
-
 type noApplications struct{}
 
 func (noApplications) AllowApplication(*http.Request) bool { return false }
@@ -53,10 +47,7 @@ func directoryServer(t *testing.T) *httptest.Server {
 		data.Cities[i].Memberships = ms
 	}
 	log := slog.New(slog.DiscardHandler)
-	rm := directory.NewReadModel(seeded{data}, log)
-	if err := rm.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	rm := directory.NewReadModel(directory.NewMemoryLog(), directory.NewSnapshot(*data, time.Now()), log)
 	h, err := graph.NewHandler(rm, graph.Options{Log: log, Applications: noApplications{}})
 	if err != nil {
 		t.Fatal(err)
