@@ -300,18 +300,41 @@ func (t *Table[T]) Edit() *Editor[T] {
 // Get returns the record with the key as the edit has it so far, or nil.
 func (e *Editor[T]) Get(key string) *T { return e.t.Get(key) }
 
-// Set puts the record in the table, in place of the record with the same key if there is one.
+// Set puts the record in the table, in place of the record with the same key if there is one. Where the old
+// record held the same place (the same sort key in an ordering, the same value in a dimension), the new one
+// takes its slot; only what moved is removed and inserted again.
 func (e *Editor[T]) Set(x *T) {
 	r := e.t.newRow(x)
-	if old, ok := e.t.byKey.Set(r); ok {
-		e.unindex(old)
-	}
+	old, replaced := e.t.byKey.Set(r)
 	for o, ord := range e.t.ords {
+		moved := !replaced || old.sort[o] != r.sort[o]
+		if moved && replaced {
+			ord.all.Delete(old)
+		}
 		ord.all.Set(r)
 		for d, values := range r.dims {
+			var before []string
+			if replaced {
+				before = old.dims[d]
+			}
+			for _, v := range before {
+				if moved || !slices.Contains(values, v) {
+					e.remove(o, d, v, old)
+				}
+			}
 			for _, v := range values {
 				e.postingList(o, d, v, true).Set(r)
 			}
+		}
+	}
+}
+
+// remove takes a row out of the posting list of (d, v) in ordering o.
+func (e *Editor[T]) remove(o, d int, v string, old *row[T]) {
+	if l := e.postingList(o, d, v, false); l != nil {
+		l.Delete(old)
+		if l.Len() == 0 {
+			e.t.ords[o].postings.Delete(&posting[T]{dim: d, value: v})
 		}
 	}
 }
@@ -328,12 +351,7 @@ func (e *Editor[T]) unindex(old *row[T]) {
 		ord.all.Delete(old)
 		for d, values := range old.dims {
 			for _, v := range values {
-				if l := e.postingList(o, d, v, false); l != nil {
-					l.Delete(old)
-					if l.Len() == 0 {
-						ord.postings.Delete(&posting[T]{dim: d, value: v})
-					}
-				}
+				e.remove(o, d, v, old)
 			}
 		}
 	}
