@@ -123,4 +123,3 @@ func sizeName(cities int) string {
 	}
 	return fmt.Sprintf("%dk", cities/1000)
 }
-

@@ -17,13 +17,13 @@ type Data struct {
 	Revision int64
 	// PublicRevision is the revision of the last entry that changed a public record; 0 means Revision.
 	PublicRevision int64
-	Regions       []Region
-	Secretariats  []Secretariat
-	Offices       []Office
-	Cities        []City
-	Programs      []Program
-	Organizations []Organization
-	People        []Person
+	Regions        []Region
+	Secretariats   []Secretariat
+	Offices        []Office
+	Cities         []City
+	Programs       []Program
+	Organizations  []Organization
+	People         []Person
 	// Applications and APIKeys are private: staff read applications, and the server checks keys, but neither
 	// is part of the public directory.
 	Applications []Application
