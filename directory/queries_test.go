@@ -92,16 +92,24 @@ var all = directory.PageArgs{First: ptr(100)}
 func TestFilters(t *testing.T) {
 	t.Parallel()
 	snap := memberSnapshot(t)
-	offices := func(f directory.OfficeFilter) ([]string, error) { return keysOfPage(snap.Offices(f, directory.Order{}, all)) }
-	cities := func(f directory.CityFilter) ([]string, error) { return keysOfPage(snap.Cities(f, directory.Order{}, all)) }
-	programs := func(f directory.ProgramFilter) ([]string, error) { return keysOfPage(snap.Programs(f, directory.Order{}, all)) }
+	offices := func(f directory.OfficeFilter) ([]string, error) {
+		return keysOfPage(snap.Offices(f, directory.Order{}, all))
+	}
+	cities := func(f directory.CityFilter) ([]string, error) {
+		return keysOfPage(snap.Cities(f, directory.Order{}, all))
+	}
+	programs := func(f directory.ProgramFilter) ([]string, error) {
+		return keysOfPage(snap.Programs(f, directory.Order{}, all))
+	}
 	secretariats := func(f directory.SecretariatFilter) ([]string, error) {
 		return keysOfPage(snap.Secretariats(f, directory.Order{}, all))
 	}
 	organizations := func(f directory.OrganizationFilter) ([]string, error) {
 		return keysOfPage(snap.Organizations(f, directory.Order{}, all))
 	}
-	people := func(f directory.PersonFilter) ([]string, error) { return keysOfPage(snap.People(f, directory.Order{}, all)) }
+	people := func(f directory.PersonFilter) ([]string, error) {
+		return keysOfPage(snap.People(f, directory.Order{}, all))
+	}
 	const program = program2016
 
 	tests := []struct {
@@ -120,12 +128,16 @@ func TestFilters(t *testing.T) {
 			[]string{"european-secretariat", "world-secretariat"}},
 		{"offices by kind", func() ([]string, error) { return offices(directory.OfficeFilter{Kind: directory.OfficeCountry}) },
 			[]string{"canada-office", "japan-office", "korea-office", "usa-office"}},
-		{"the world secretariat by kind", func() ([]string, error) { return offices(directory.OfficeFilter{Kind: directory.OfficeWorldSecretariat}) },
+		{"the world secretariat by kind", func() ([]string, error) {
+			return offices(directory.OfficeFilter{Kind: directory.OfficeWorldSecretariat})
+		},
 			[]string{"world-secretariat"}},
 		{"city offices", func() ([]string, error) { return offices(directory.OfficeFilter{Kind: directory.OfficeCity}) }, []string{"brussels-office"}},
 		{"project offices", func() ([]string, error) { return offices(directory.OfficeFilter{Kind: directory.OfficeProject}) },
 			[]string{"indonesia-project-office"}},
-		{"offices a secretariat runs", func() ([]string, error) { return offices(directory.OfficeFilter{Secretariat: "southeast-asia-secretariat"}) },
+		{"offices a secretariat runs", func() ([]string, error) {
+			return offices(directory.OfficeFilter{Secretariat: "southeast-asia-secretariat"})
+		},
 			[]string{"indonesia-project-office", "southeast-asia-secretariat"}},
 		{"offices by locality without accents", func() ([]string, error) { return offices(directory.OfficeFilter{City: "sao paulo"}) },
 			[]string{"south-american-secretariat"}},
@@ -156,11 +168,17 @@ func TestFilters(t *testing.T) {
 		{"cities whose current membership is associate, not one that ended", func() ([]string, error) {
 			return cities(directory.CityFilter{MembershipCategory: directory.MembershipAssociate})
 		}, []string{"beijing"}},
-		{"cities by membership status", func() ([]string, error) { return cities(directory.CityFilter{MembershipStatus: directory.MembershipActive}) },
+		{"cities by membership status", func() ([]string, error) {
+			return cities(directory.CityFilter{MembershipStatus: directory.MembershipActive})
+		},
 			[]string{"beijing", "chengdu", "seoul"}},
-		{"suspended members", func() ([]string, error) { return cities(directory.CityFilter{MembershipStatus: directory.MembershipSuspended}) },
+		{"suspended members", func() ([]string, error) {
+			return cities(directory.CityFilter{MembershipStatus: directory.MembershipSuspended})
+		},
 			[]string{"shanghai"}},
-		{"former members", func() ([]string, error) { return cities(directory.CityFilter{MembershipStatus: directory.MembershipEnded}) },
+		{"former members", func() ([]string, error) {
+			return cities(directory.CityFilter{MembershipStatus: directory.MembershipEnded})
+		},
 			[]string{"guilin"}},
 		{"active full members", func() ([]string, error) {
 			return cities(directory.CityFilter{MembershipCategory: directory.MembershipFull, MembershipStatus: directory.MembershipActive})
@@ -175,7 +193,9 @@ func TestFilters(t *testing.T) {
 		// Programs.
 		{"programs by region", func() ([]string, error) { return programs(directory.ProgramFilter{Region: "east-asia"}) }, []string{program}},
 		{"programs of a region with none", func() ([]string, error) { return programs(directory.ProgramFilter{Region: "europe"}) }, []string{}},
-		{"programs by kind", func() ([]string, error) { return programs(directory.ProgramFilter{Kind: directory.ProgramCapacityBuilding}) }, []string{program}},
+		{"programs by kind", func() ([]string, error) {
+			return programs(directory.ProgramFilter{Kind: directory.ProgramCapacityBuilding})
+		}, []string{program}},
 		{"programs of a kind with none", func() ([]string, error) { return programs(directory.ProgramFilter{Kind: directory.ProgramConference}) }, []string{}},
 		{"programs by year", func() ([]string, error) { return programs(directory.ProgramFilter{Year: 2016}) }, []string{program}},
 		{"programs of a year with none", func() ([]string, error) { return programs(directory.ProgramFilter{Year: 2017}) }, []string{}},
@@ -200,7 +220,9 @@ func TestFilters(t *testing.T) {
 		{"the world secretariat among secretariats by kind", func() ([]string, error) {
 			return secretariats(directory.SecretariatFilter{Kind: directory.SecretariatWorld})
 		}, []string{"world-secretariat"}},
-		{"regional secretariats", func() ([]string, error) { return secretariats(directory.SecretariatFilter{Kind: directory.SecretariatRegional}) },
+		{"regional secretariats", func() ([]string, error) {
+			return secretariats(directory.SecretariatFilter{Kind: directory.SecretariatRegional})
+		},
 			secretariatsByName[:8]},
 		// Organizations.
 		{"organizations by country", func() ([]string, error) { return organizations(directory.OrganizationFilter{Country: "KR"}) }, []string{"shrdc"}},
