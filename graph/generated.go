@@ -5948,40 +5948,14 @@ func (ec *executionContext) fieldContext_Activity_organizers(_ context.Context, 
 }
 
 func (ec *executionContext) _Address_lines(ctx context.Context, field graphql.CollectedField, obj *directory.Address) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Address_lines(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	res := obj.Lines
-	fc.Result = res
-	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Lines)
 }
 func (ec *executionContext) fieldContext_Address_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_street(ctx context.Context, field graphql.CollectedField, obj *directory.Address) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Address_street(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	res := obj.Street
-	fc.Result = res
-	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Street)
 }
 func (ec *executionContext) fieldContext_Address_street(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
@@ -7555,7 +7529,7 @@ func (ec *executionContext) fieldContext_LocalName_name(_ context.Context, field
 
 func (ec *executionContext) _Location_latitude(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
 	if v := float64(obj.Latitude); !math.IsNaN(v) && !math.IsInf(v, 0) {
-		return ec.marshalNFloat2float64(ctx, field.Selections, obj.Latitude)
+		return inlineFloat(v)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -7581,7 +7555,7 @@ func (ec *executionContext) fieldContext_Location_latitude(_ context.Context, fi
 
 func (ec *executionContext) _Location_longitude(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
 	if v := float64(obj.Longitude); !math.IsNaN(v) && !math.IsInf(v, 0) {
-		return ec.marshalNFloat2float64(ctx, field.Selections, obj.Longitude)
+		return inlineFloat(v)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -9556,20 +9530,7 @@ func (ec *executionContext) fieldContext_Office_location(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Office_labels(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Office_labels(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	res := obj.Labels
-	fc.Result = res
-	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Labels)
 }
 func (ec *executionContext) fieldContext_Office_labels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
@@ -9755,7 +9716,7 @@ func (ec *executionContext) fieldContext_OfficeDistance_office(_ context.Context
 
 func (ec *executionContext) _OfficeDistance_distanceKm(ctx context.Context, field graphql.CollectedField, obj *directory.OfficeDistance) (ret graphql.Marshaler) {
 	if v := float64(obj.DistanceKm); !math.IsNaN(v) && !math.IsInf(v, 0) {
-		return ec.marshalNFloat2float64(ctx, field.Selections, obj.DistanceKm)
+		return inlineFloat(v)
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -11065,20 +11026,7 @@ func (ec *executionContext) fieldContext_Program_delegateCount(_ context.Context
 }
 
 func (ec *executionContext) _Program_topics(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Program_topics(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	res := obj.Topics
-	fc.Result = res
-	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Topics)
 }
 func (ec *executionContext) fieldContext_Program_topics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
@@ -11172,20 +11120,7 @@ func (ec *executionContext) fieldContext_Program_people(_ context.Context, field
 }
 
 func (ec *executionContext) _Program_highlights(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Program_highlights(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	res := obj.Highlights
-	fc.Result = res
-	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Highlights)
 }
 func (ec *executionContext) fieldContext_Program_highlights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
@@ -11506,20 +11441,7 @@ func (ec *executionContext) fieldContext_Provenance_sources(_ context.Context, f
 }
 
 func (ec *executionContext) _Provenance_curated(ctx context.Context, field graphql.CollectedField, obj *directory.Provenance) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Provenance_curated(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	res := obj.Curated
-	fc.Result = res
-	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Curated)
 }
 func (ec *executionContext) fieldContext_Provenance_curated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Provenance", field, false, false, "String")
@@ -14035,20 +13957,7 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Directive_locations(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	res := obj.Locations
-	fc.Result = res
-	return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, field.Selections, res)
+	return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, field.Selections, obj.Locations)
 }
 func (ec *executionContext) fieldContext___Directive_locations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "__DirectiveLocation")
@@ -15012,6 +14921,15 @@ func marshalElementRecovering(ctx context.Context, i int, marshalElement func(ct
 		}
 	}()
 	return marshalElement(ctx, i)
+}
+
+// inlineFloat is a finite Float, written as graphql.MarshalFloatContext writes it (%g, the shortest form that
+// reads back the same), without its closure, its context adapter or fmt's boxing.
+type inlineFloat float64
+
+func (f inlineFloat) MarshalGQL(w io.Writer) {
+	var buf [32]byte
+	_, _ = w.Write(strconv.AppendFloat(buf[:0], float64(f), 'g', -1, 64))
 }
 
 // inlineObject is the value of an object whose fields are all resolved inline: its collected fields and their

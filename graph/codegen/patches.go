@@ -64,7 +64,7 @@ var patches = []patch{
 		new: "\t{{- else}}\n" +
 			"\t\t{{- if eq $direct \"float\" }}\n" +
 			"\t\tif v := float64(obj.{{ $field.GoFieldName }}); !math.IsNaN(v) && !math.IsInf(v, 0) {\n" +
-			"\t\t\treturn {{$.ECDot}}{{ $field.TypeReference.MarshalFunc }}(ctx, {{$.ECArg}}field.Selections, obj.{{ $field.GoFieldName }})\n" +
+			"\t\t\treturn inlineFloat(v)\n" +
 			"\t\t}\n" +
 			"\t\t{{- end }}\n" +
 			"\t\treturn graphql.{{ $field.ResolveFieldFunc }}(",

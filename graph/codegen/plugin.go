@@ -149,10 +149,17 @@ func (p *inlinePlugin) directField(f *codegen.Field) string {
 	if types.IsInterface(t.GO) {
 		field = ""
 	}
+	goType := t.GO
 	if t.GQL.Elem != nil {
-		return field
+		// A list is marshalled directly when it is a slice of non-null scalars or enums, whose marshaller
+		// cannot fail either: a nil slice is an empty list, or null where the list may be null.
+		slice, ok := t.GO.(*types.Slice)
+		if !ok || t.GQL.Elem.Elem != nil || !t.GQL.Elem.NonNull {
+			return field
+		}
+		goType = slice.Elem()
 	}
-	basic, ok := t.GO.Underlying().(*types.Basic)
+	basic, ok := goType.Underlying().(*types.Basic)
 	if !ok {
 		return field
 	}
@@ -162,8 +169,10 @@ func (p *inlinePlugin) directField(f *codegen.Field) string {
 		switch t.Definition.Name {
 		case "String", "ID", "Int", "Boolean":
 		case "Float":
-			if basic.Info()&types.IsFloat == 0 {
-				return ""
+			// gqlgen's own Float, whose marshaller writes a finite value with %g (inlineFloat in inline.gotpl).
+			if basic.Info()&types.IsFloat == 0 || t.GQL.Elem != nil || t.Marshaler == nil ||
+				t.Marshaler.Pkg().Path() != "github.com/99designs/gqlgen/graphql" || t.Marshaler.Name() != "MarshalFloatContext" {
+				return field
 			}
 			return "float"
 		default:
