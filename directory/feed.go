@@ -216,8 +216,9 @@ func ParseRevision(field, s string) (int64, error) {
 }
 
 // Changes returns a page of the change log after the revision, as p sees it through the filter, as far as the
-// snapshot holds it: entries after the snapshot's revision are left to a later page, so that the page is the
-// same for the same snapshot. first is 1 to MaxPageSize, DefaultPageSize when nil.
+// snapshot holds it: entries after the snapshot's revision (its public revision, for callers who see public
+// records only) are left to a later page, so that the page is the same for the same snapshot. first is 1 to
+// MaxPageSize, DefaultPageSize when nil.
 func (m *ReadModel) Changes(ctx context.Context, snap *Snapshot, p *Principal, f FeedFilter, after int64, first *int) (*FeedPage, error) {
 	size := DefaultPageSize
 	if first != nil {
@@ -230,8 +231,15 @@ func (m *ReadModel) Changes(ctx context.Context, snap *Snapshot, p *Principal, f
 		return nil, err
 	}
 	page := &FeedPage{After: after, Through: after}
+	// Entries after the public revision change private records only: a caller who sees only public ones reads
+	// up to it, so that their page is the same for the same public content, which is what caches keep answers
+	// for.
+	head := snap.Revision
+	if !canSeeAll(p) {
+		head = snap.PublicRevision
+	}
 	budget := feedBudget
-	for rev := after + 1; rev <= snap.Revision; rev++ {
+	for rev := after + 1; rev <= head; rev++ {
 		if len(page.Entries) == size || budget <= 0 {
 			page.More = true
 			break
