@@ -266,6 +266,25 @@ func (m *ReadModel) Changes(ctx context.Context, snap *Snapshot, p *Principal, f
 // may fall behind by: a client further behind catches up with the change feed (ReadModel.Changes) first.
 const MaxReplay = 1000
 
+// CanFollow checks that a subscription may start after the revision: that it is at most MaxReplay entries
+// behind.
+func (m *ReadModel) CanFollow(after int64) error {
+	snap := m.Snapshot()
+	if snap == nil {
+		return Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
+	}
+	return checkReplay(after, snap.Revision)
+}
+
+func checkReplay(after, head int64) error {
+	if behind := head - after; behind > MaxReplay {
+		return &Error{Code: CodeInvalidInput, Field: "after", Message: fmt.Sprintf(
+			"revision %d is %d entries behind the directory's revision %d, more than the %d a subscription replays; catch up with the changes query, then subscribe after the revision it reached",
+			after, behind, head, MaxReplay)}
+	}
+	return nil
+}
+
 // Follow hands every entry after the revision to each, in order, until ctx ends (it then returns nil) or each
 // fails (it returns that error). The entries come from the read model as it follows the change log, so every
 // follower is fed by the one poller; the entries before the current snapshot are read from memory, or from the
@@ -279,9 +298,8 @@ func (m *ReadModel) Follow(ctx context.Context, after int64, each func(*Entry) e
 		if snap == nil {
 			return Errorf(CodeUnavailable, "the directory is still loading; try again shortly")
 		}
-		if behind := snap.Revision - next + 1; behind > MaxReplay {
-			return Errorf(CodeInvalidInput, "revision %d is %d entries behind the directory's revision %d, more than the %d a subscription replays; catch up with the changes query, then subscribe after the revision it reached",
-				next-1, behind, snap.Revision, MaxReplay)
+		if err := checkReplay(next-1, snap.Revision); err != nil {
+			return err
 		}
 		for ; next <= snap.Revision; next++ {
 			e, err := m.Entry(ctx, next)

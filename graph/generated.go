@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	LogEntryConnection() LogEntryConnectionResolver
 	Membership() MembershipResolver
 	MembershipApplication() MembershipApplicationResolver
+	MembershipEvent() MembershipEventResolver
 	Mutation() MutationResolver
 	Office() OfficeResolver
 	Organization() OrganizationResolver
@@ -58,6 +59,7 @@ type ResolverRoot interface {
 	SearchResult() SearchResultResolver
 	Secretariat() SecretariatResolver
 	SiteVisit() SiteVisitResolver
+	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
 }
 
@@ -263,6 +265,19 @@ type ComplexityRoot struct {
 	MembershipApplicationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MembershipChange struct {
+		Action     func(childComplexity int) int
+		City       func(childComplexity int) int
+		Membership func(childComplexity int) int
+		Previous   func(childComplexity int) int
+	}
+
+	MembershipEvent struct {
+		At       func(childComplexity int) int
+		Changes  func(childComplexity int) int
+		Revision func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -548,6 +563,11 @@ type ComplexityRoot struct {
 		StartLine func(childComplexity int) int
 	}
 
+	Subscription struct {
+		DirectoryChanged  func(childComplexity int, filter *directory.FeedFilter, after *string) int
+		MembershipChanged func(childComplexity int, region *string, city *string, after *string) int
+	}
+
 	Viewer struct {
 		Regions func(childComplexity int) int
 		Role    func(childComplexity int) int
@@ -640,6 +660,9 @@ type MembershipApplicationResolver interface {
 	DecisionNote(ctx context.Context, obj *directory.Application) (*string, error)
 	City(ctx context.Context, obj *directory.Application) (*directory.City, error)
 	Membership(ctx context.Context, obj *directory.Application) (*directory.Membership, error)
+}
+type MembershipEventResolver interface {
+	Revision(ctx context.Context, obj *directory.MembershipEvent) (string, error)
 }
 type MutationResolver interface {
 	CreateOffice(ctx context.Context, input directory.OfficeInput) (*directory.Office, error)
@@ -754,6 +777,10 @@ type SecretariatResolver interface {
 type SiteVisitResolver interface {
 	Description(ctx context.Context, obj *directory.SiteVisit) (*string, error)
 	City(ctx context.Context, obj *directory.SiteVisit) (*directory.City, error)
+}
+type SubscriptionResolver interface {
+	DirectoryChanged(ctx context.Context, filter *directory.FeedFilter, after *string) (<-chan *directory.FeedEntry, error)
+	MembershipChanged(ctx context.Context, region *string, city *string, after *string) (<-chan *directory.MembershipEvent, error)
 }
 type ViewerResolver interface {
 	Regions(ctx context.Context, obj *directory.Principal) ([]*directory.Region, error)
@@ -1627,6 +1654,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MembershipApplicationEdge.Node(childComplexity), true
+
+	case "MembershipChange.action":
+		if e.ComplexityRoot.MembershipChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Action(childComplexity), true
+	case "MembershipChange.city":
+		if e.ComplexityRoot.MembershipChange.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.City(childComplexity), true
+	case "MembershipChange.membership":
+		if e.ComplexityRoot.MembershipChange.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Membership(childComplexity), true
+	case "MembershipChange.previous":
+		if e.ComplexityRoot.MembershipChange.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Previous(childComplexity), true
+
+	case "MembershipEvent.at":
+		if e.ComplexityRoot.MembershipEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEvent.At(childComplexity), true
+	case "MembershipEvent.changes":
+		if e.ComplexityRoot.MembershipEvent.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEvent.Changes(childComplexity), true
+	case "MembershipEvent.revision":
+		if e.ComplexityRoot.MembershipEvent.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEvent.Revision(childComplexity), true
 
 	case "Mutation.applyForMembership":
 		if e.ComplexityRoot.Mutation.ApplyForMembership == nil {
@@ -3092,6 +3163,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceRef.StartLine(childComplexity), true
 
+	case "Subscription.directoryChanged":
+		if e.ComplexityRoot.Subscription.DirectoryChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_directoryChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.DirectoryChanged(childComplexity, args["filter"].(*directory.FeedFilter), args["after"].(*string)), true
+	case "Subscription.membershipChanged":
+		if e.ComplexityRoot.Subscription.MembershipChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_membershipChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MembershipChanged(childComplexity, args["region"].(*string), args["city"].(*string), args["after"].(*string)), true
+
 	case "Viewer.regions":
 		if e.ComplexityRoot.Viewer.Regions == nil {
 			break
@@ -3203,6 +3297,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3230,7 +3341,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls"
+//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3251,6 +3362,7 @@ var sources = []*ast.Source{
 	{Name: "schema/region.graphqls", Input: sourceData("schema/region.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
+	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3656,6 +3768,32 @@ func (ec *executionContext) childFields_MembershipApplicationEdge(ctx context.Co
 		return ec.fieldContext_MembershipApplicationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MembershipApplicationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_MembershipChange_action(ctx, field)
+	case "city":
+		return ec.fieldContext_MembershipChange_city(ctx, field)
+	case "membership":
+		return ec.fieldContext_MembershipChange_membership(ctx, field)
+	case "previous":
+		return ec.fieldContext_MembershipChange_previous(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipChange", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revision":
+		return ec.fieldContext_MembershipEvent_revision(ctx, field)
+	case "at":
+		return ec.fieldContext_MembershipEvent_at(ctx, field)
+	case "changes":
+		return ec.fieldContext_MembershipEvent_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Office(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6039,6 +6177,58 @@ func (ec *executionContext) field_Secretariat_offices_args(ctx context.Context, 
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_directoryChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*directory.FeedFilter, error) {
+			return ec.unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_membershipChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "city",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["city"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -8996,6 +9186,175 @@ func (ec *executionContext) fieldContext_MembershipApplicationEdge_node(_ contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MembershipApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipChange_action(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	return inlineString[directory.MembershipAction]{&obj.Action}
+}
+func (ec *executionContext) fieldContext_MembershipChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipChange", field, false, false, "MembershipAction")
+}
+
+func (ec *executionContext) _MembershipChange_city(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipChange_city(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.City
+	fc.Result = res
+	return ec.marshalNCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipChange_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipChange_membership(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipChange_membership(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Membership
+	fc.Result = res
+	return ec.marshalNMembership2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembership(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipChange_membership(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipChange_previous(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipChange_previous(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Previous
+	fc.Result = res
+	return ec.marshalOMembership2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembership(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipChange_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipEvent_revision(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipEvent_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineMembershipEventResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipEvent_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _MembershipEvent_at(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipEvent_at(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.At
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _MembershipEvent_changes(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipEvent_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Changes
+	fc.Result = res
+	return ec.marshalNMembershipChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChangeᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipChange(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14586,6 +14945,94 @@ func (ec *executionContext) fieldContext_SourceRef_endLine(_ context.Context, fi
 	return graphql.NewScalarFieldContext("SourceRef", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Subscription_directoryChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_directoryChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().DirectoryChanged(ctx, fc.Args["filter"].(*directory.FeedFilter), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.FeedEntry) graphql.Marshaler {
+			return ec.marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_directoryChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_directoryChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_membershipChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_membershipChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MembershipChanged(ctx, fc.Args["region"].(*string), fc.Args["city"].(*string), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.MembershipEvent) graphql.Marshaler {
+			return ec.marshalNMembershipEvent2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_membershipChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_membershipChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *directory.Principal) (ret graphql.Marshaler) {
 	return inlineString[string]{&obj.Subject}
 }
@@ -15716,6 +16163,7 @@ type inlineState struct {
 	resolverLogEntryConnection    LogEntryConnectionResolver
 	resolverMembership            MembershipResolver
 	resolverMembershipApplication MembershipApplicationResolver
+	resolverMembershipEvent       MembershipEventResolver
 	resolverOffice                OfficeResolver
 	resolverOrganization          OrganizationResolver
 	resolverPerson                PersonResolver
@@ -15855,6 +16303,13 @@ func (ec *executionContext) inlineMembershipApplicationResolver() MembershipAppl
 		ec.inline.resolverMembershipApplication = ec.Resolvers.MembershipApplication()
 	}
 	return ec.inline.resolverMembershipApplication
+}
+
+func (ec *executionContext) inlineMembershipEventResolver() MembershipEventResolver {
+	if ec.inline.resolverMembershipEvent == nil {
+		ec.inline.resolverMembershipEvent = ec.Resolvers.MembershipEvent()
+	}
+	return ec.inline.resolverMembershipEvent
 }
 
 func (ec *executionContext) inlineOfficeResolver() OfficeResolver {
@@ -19502,6 +19957,85 @@ func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel 
 	return out
 }
 
+var membershipChangeImplementors = []string{"MembershipChange"}
+
+func (ec *executionContext) _MembershipChange(ctx context.Context, sel ast.SelectionSet, obj *directory.MembershipChange) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, membershipChangeImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipChange")
+		case "action":
+			out.Values[i] = ec._MembershipChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._MembershipChange_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "membership":
+			out.Values[i] = ec._MembershipChange_membership(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._MembershipChange_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var membershipEventImplementors = []string{"MembershipEvent"}
+
+func (ec *executionContext) _MembershipEvent(ctx context.Context, sel ast.SelectionSet, obj *directory.MembershipEvent) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, membershipEventImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipEvent")
+		case "revision":
+			out.Values[i] = ec._MembershipEvent_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._MembershipEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._MembershipEvent_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -21253,6 +21787,28 @@ func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "directoryChanged":
+		return ec._Subscription_directoryChanged(ctx, fields[0])
+	case "membershipChanged":
+		return ec._Subscription_membershipChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *directory.Principal) graphql.Marshaler {
@@ -22217,6 +22773,21 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋicleiᚋdirecto
 	return ec._Membership(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMembershipAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipAction(ctx context.Context, v any) (directory.MembershipAction, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := directory.MembershipAction(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMembershipAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipAction(ctx context.Context, sel ast.SelectionSet, v directory.MembershipAction) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MembershipAction!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNMembershipApplication2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Application) graphql.Marshaler {
 	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22287,6 +22858,34 @@ func (ec *executionContext) marshalNMembershipCategory2githubᚗcomᚋicleiᚋdi
 		graphql.AddInvalidNullFromMarshaler(ctx, "MembershipCategory!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMembershipChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChange(ctx context.Context, sel ast.SelectionSet, v directory.MembershipChange) graphql.Marshaler {
+	return ec._MembershipChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMembershipChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.MembershipChange) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMembershipChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMembershipEvent2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipEvent(ctx context.Context, sel ast.SelectionSet, v *directory.MembershipEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipEvent!")
+		return graphql.Null
+	}
+	return ec._MembershipEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMembershipStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipStatus(ctx context.Context, v any) (directory.MembershipStatus, error) {

@@ -58,6 +58,12 @@ func newLive(t testing.TB) *live {
 // handler returns the GraphQL endpoint over the live directory, with tokens for authentication.
 func (l *live) handler(t testing.TB, opts graph.Options) http.Handler {
 	t.Helper()
+	return l.handlerWithAuth(t, opts, tokens{})
+}
+
+// handlerWithAuth returns the GraphQL endpoint over the live directory with the authenticator.
+func (l *live) handlerWithAuth(t testing.TB, opts graph.Options, auth directory.Authenticator) http.Handler {
+	t.Helper()
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -68,7 +74,7 @@ func (l *live) handler(t testing.TB, opts graph.Options) http.Handler {
 		opts.Limits = serverLimits
 	}
 	opts.QueryCacheSize = max(opts.QueryCacheSize, 100)
-	opts.Writer, opts.Auth = l.writer, tokens{}
+	opts.Writer, opts.Auth = l.writer, auth
 	h, err := graph.NewHandler(l.rm, opts)
 	if err != nil {
 		t.Fatal(err)
