@@ -636,8 +636,8 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 }
 
 // postGraphQL posts a GraphQL request body with the headers; it is safe to call from any goroutine.
-func postGraphQL(s *testServer, body []byte, header map[string]string) (*gqlResponse, error) {
-	hreq, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+func postGraphQL(ctx context.Context, s *testServer, body []byte, header map[string]string) (*gqlResponse, error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -645,7 +645,7 @@ func postGraphQL(s *testServer, body []byte, header map[string]string) (*gqlResp
 	for k, v := range header {
 		hreq.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(hreq)
+	resp, err := graphQLClient.Do(hreq)
 	if err != nil {
 		return nil, err
 	}
@@ -1068,7 +1068,7 @@ func race(t *testing.T, s *testServer, reqs []request) []*gqlResponse {
 		}
 		wg.Go(func() {
 			<-start
-			out[i], errs[i] = postGraphQL(s, body, map[string]string{"Authorization": "Bearer " + req.Token})
+			out[i], errs[i] = postGraphQL(context.Background(), s, body, map[string]string{"Authorization": "Bearer " + req.Token})
 		})
 	}
 	close(start)
@@ -1308,7 +1308,7 @@ func TestAuthRolesAndScopes(t *testing.T) {
 			}
 		})
 		t.Run("takes the scheme in any case", func(t *testing.T) {
-			r, err := postGraphQL(s, []byte(`{"query":"{ viewer { subject } }"}`), map[string]string{"Authorization": "bearer " + admin})
+			r, err := postGraphQL(context.Background(), s, []byte(`{"query":"{ viewer { subject } }"}`), map[string]string{"Authorization": "bearer " + admin})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1387,7 +1387,7 @@ func TestAuthRolesAndScopes(t *testing.T) {
 					{applyQ, input(applicationInput())},
 				} {
 					body, _ := json.Marshal(request{Query: q.query, Variables: q.vars})
-					r, err := postGraphQL(s, body, map[string]string{"Authorization": c.header})
+					r, err := postGraphQL(context.Background(), s, body, map[string]string{"Authorization": c.header})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -1841,7 +1841,7 @@ func TestLimitRequestBody(t *testing.T) {
 	t.Run("a body of 1 MiB passes", func(t *testing.T) {
 		head, tail := `{"query":"{ regions { code } }`, `"}`
 		body := []byte(head + strings.Repeat(" ", 1<<20-len(head)-len(tail)) + tail)
-		r, err := postGraphQL(s, body, nil)
+		r, err := postGraphQL(context.Background(), s, body, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
