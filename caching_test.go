@@ -18,6 +18,7 @@ import (
 )
 
 func TestGETResponsesAreCacheable(t *testing.T) {
+	t.Parallel()
 	secret := strings.Repeat("k", 32)
 	s := startServer(t, map[string]string{"JWT_SECRET": secret})
 	query := getQuery(map[string]string{"query": "query Revision { directory { revision } }"})
@@ -142,6 +143,7 @@ func TestGETResponsesAreCacheable(t *testing.T) {
 }
 
 func TestCacheControlIsConfigurable(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, map[string]string{"HTTP_CACHE_CONTROL": "public, max-age=5"})
 	for _, target := range []string{getQuery(map[string]string{"query": "{ __typename }"}), "/export/offices.csv", "/schema.graphql"} {
 		if got := s.send(t, "GET", target, nil, "").Header.Get("Cache-Control"); got != "public, max-age=5" {
@@ -157,6 +159,7 @@ func persistedQuery(query string) string {
 }
 
 func TestAutomaticPersistedQueries(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	const query = "query PersistedRegions { regions { code } }"
 	ext := persistedQuery(query)

@@ -51,6 +51,7 @@ func quote(t *testing.T, path, region string) string {
 // TestClientDocsQuoteTheExamples fails when a snippet in docs/clients.md differs from the example file it
 // quotes, which the tests run: run `go generate ./...` (or this test with -update) after changing an example.
 func TestClientDocsQuoteTheExamples(t *testing.T) {
+	t.Parallel()
 	const doc = "docs/clients.md"
 	b, err := os.ReadFile(doc)
 	if err != nil {
@@ -83,6 +84,7 @@ func TestClientDocsQuoteTheExamples(t *testing.T) {
 // TestClientSnippets runs the Apollo Client and urql setups of docs/clients.md against a real server
 // (examples/clients/check.mjs). It needs Node.js and the examples' npm packages; CI installs both.
 func TestClientSnippets(t *testing.T) {
+	t.Parallel()
 	node, err := exec.LookPath("node")
 	why := ""
 	switch {

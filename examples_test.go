@@ -15,6 +15,7 @@ import (
 // TestDashboardClient runs the generated client of examples/dashboard against a running server, over POST and
 // over GET.
 func TestDashboardClient(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	seedMemberships(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

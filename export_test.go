@@ -20,6 +20,7 @@ import (
 // the CSV lists the offices the GraphQL API lists and follows a write, and a vCard's SOURCE is the server's own
 // address, not the Host header a client sends. package export tests the formats, filters and caching.
 func TestExportsServeTheServersDirectory(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	seedMemberships(t, s)
 
@@ -54,6 +55,7 @@ func TestExportsServeTheServersDirectory(t *testing.T) {
 }
 
 func TestVCardSourceUsesThePublicURL(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, map[string]string{"PUBLIC_URL": "https://directory.example.org/"})
 	r := s.send(t, "GET", "/export/offices/korea-office.vcf", nil, "")
 	if !slices.Contains(unfold(string(r.Body)), "SOURCE:https://directory.example.org/export/offices/korea-office.vcf") {

@@ -114,6 +114,18 @@ func waitServed(t *testing.T, servers []*serverProcess, query, path string, want
 	})
 }
 
+// at returns the value at the dotted path of a decoded JSON object.
+func at(v any, path string) any {
+	for _, p := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
 // servedRevision returns the revision the server answers from.
 func servedRevision(t *testing.T, s *serverProcess) int64 {
 	t.Helper()

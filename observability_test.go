@@ -75,6 +75,7 @@ func labelValues(families map[string]*dto.MetricFamily, name, label string) map[
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	post := func(body string) {
 		t.Helper()
@@ -157,6 +158,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestRequestIDsAndAccessLog(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "info"})
 	generated := regexp.MustCompile(`^[A-Z2-7]{26}$`)
 	cases := []struct {

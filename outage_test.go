@@ -26,6 +26,7 @@ func readyz(t *testing.T, s *testServer) (int, string) {
 // through. The test stops and starts an engine of its own: the embedded FerretDB, or on an external engine
 // FerretDB on a PostgreSQL database of the test's.
 func TestReadsSurviveDatabaseOutage(t *testing.T) {
+	t.Parallel()
 	engine := startEngine(t)
 	s := startServer(t, map[string]string{"MONGODB_URI": engine.URI, "MONGODB_TIMEOUT": "1s", "MONGODB_CONNECT_TIMEOUT": "1s"})
 	key := s.mintKey(t, "ops", "admin")

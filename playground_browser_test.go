@@ -42,6 +42,7 @@ const windowWidth, windowHeight = 1280, 800
 // the example tabs and a query of its own, and checks that the page loads nothing from elsewhere and reports no
 // errors. It writes a screenshot; -update writes it to docs/playground.png.
 func TestPlayground(t *testing.T) {
+	t.Parallel()
 	chromium := findChromium(t)
 	s := startServer(t, nil)
 	b := startBrowser(t, chromium)

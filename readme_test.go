@@ -10,6 +10,7 @@ import (
 // TestREADMEMutationSucceedsOnceThenConflicts runs the mutation README.md offers to try, twice, and checks that
 // the second run fails as the README says it does, with a message that says why.
 func TestREADMEMutationSucceedsOnceThenConflicts(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)

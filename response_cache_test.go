@@ -68,6 +68,7 @@ func sameAnswer(t *testing.T, a, b *reply) {
 }
 
 func TestResponseCache(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"JWT_SECRET": testJWTSecret, "RATE_LIMIT_PER_MINUTE": "0", "APPLICATION_LIMIT_PER_HOUR": "1000"}
 	s := startServer(t, env)
 	post := func(body string, header map[string]string) *reply {
@@ -287,6 +288,7 @@ func TestResponseCache(t *testing.T) {
 }
 
 func TestResponseCacheBound(t *testing.T) {
+	t.Parallel()
 	const large = `{"query":"query Large { regions { code name } offices(first: 50) { nodes { key name } } cities(first: 50) { nodes { key name } } }"}`
 	const small = `{"query":"query Small { __typename }"}`
 	cases := []struct {

@@ -15,6 +15,7 @@ import (
 // schema.graphql or possible-types.json at the repository root: run `go generate ./...` (or this test with
 // -update) after changing graph/schema.
 func TestServedSchemaIsCommitted(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	for _, doc := range []struct{ path, file, mediaType, charset string }{
 		{"/schema.graphql", "schema.graphql", "text/plain", "utf-8"},
@@ -72,6 +73,7 @@ func TestServedSchemaIsCommitted(t *testing.T) {
 }
 
 func TestSchemaIsPublishedWithoutIntrospection(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, map[string]string{"GRAPHQL_INTROSPECTION": "false"})
 	if r := s.send(t, "GET", "/schema.graphql", nil, ""); r.Status != http.StatusOK || len(r.Body) == 0 {
 		t.Errorf("status %d", r.Status)

@@ -3,6 +3,7 @@ package main
 import "testing"
 
 func TestServerServesSeededDirectory(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	var got struct {
 		Directory struct {

@@ -415,13 +415,28 @@ func saintKey(key string) string {
 }
 
 // CountriesOf returns the countries the region with the code serves, sorted by code; every country when
-// region is empty.
+// region is empty. The slice is the caller's; the countries it points to are shared and must not be changed.
 func CountriesOf(region string) []*Country {
+	all := countryPointers()
+	if region == "" {
+		return slices.Clone(all)
+	}
 	var out []*Country
-	for _, c := range countries().list {
-		if region == "" || c.Region == region {
-			out = append(out, &c)
+	for _, c := range all {
+		if c.Region == region {
+			out = append(out, c)
 		}
 	}
 	return out
 }
+
+// countryPointers points at a copy of the table made once, so that listing the countries allocates one slice,
+// not a Country for each.
+var countryPointers = sync.OnceValue(func() []*Country {
+	list := slices.Clone(countries().list)
+	ptrs := make([]*Country, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+	}
+	return ptrs
+})

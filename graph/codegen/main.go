@@ -10,18 +10,23 @@
 // @defer. This command
 //
 //   - sets gqlgen's per-object switch (DisableConcurrency, which gqlgen itself sets only for Mutation) on every
-//     object type, through a plugin that runs before the executor is written;
+//     object type, through a plugin that runs before the executor is written (plugin.go);
 //   - renders the executor again from gqlgen's own templates, taken from the gqlgen module this command is
-//     built with, with two small patches (patches.go): a list whose elements are of a type resolved inline is
-//     marshalled in a loop (marshalSliceInline, from inline.gotpl) instead of graphql.MarshalSliceConcurrently,
-//     and an object with no concurrent field skips the @defer bookkeeping. Each patch must match gqlgen's
-//     template exactly once, so an upgrade of gqlgen that changes them fails here, loudly, rather than
-//     generating something else.
+//     built with, with patches (patches.go) and a template of its own (inline.gotpl): lists marshalled in a
+//     loop instead of graphql.MarshalSliceConcurrently, no @defer bookkeeping for objects without concurrent
+//     fields, scalar struct fields marshalled directly, other struct fields and resolvers called without
+//     graphql.ResolveField's closures, and per operation, arguments coerced once, each type's resolver asked
+//     for once and each selection's fields collected once. Each patch must match gqlgen's template exactly
+//     once, so an upgrade of gqlgen that changes them fails here, loudly, rather than generating something
+//     else.
+//
+// Fields resolved directly skip gqlgen's field middleware: the handler must install no FieldInterceptor.
 //
 // A field whose resolver truly waits on I/O (none does today) can keep its goroutine: name it with -concurrent
 // as Type.field, or name a whole Type, in the go:generate line of graph/resolver.go. Its object then keeps
-// gqlgen's concurrent resolution for the named fields and its @defer handling, and lists of that type are
-// marshalled concurrently again.
+// gqlgen's concurrent resolution for the named fields and its @defer handling, lists of that type are
+// marshalled concurrently again, and fields no longer share per-operation state, since they then run on
+// several goroutines.
 //
 // The HTTP transport refuses @defer and @stream, as it sends one response. Were they let through, an object
 // resolved inline would deliver its deferred fields in that response, which the incremental delivery proposal

@@ -53,6 +53,8 @@ var patches = []patch{
 		new: "\t{{- $direct := directField $field }}\n" +
 			"\t{{- if eq $direct \"value\" }}\n" +
 			"\t\treturn {{$.ECDot}}{{ $field.TypeReference.MarshalFunc }}(ctx, {{$.ECArg}}field.Selections, obj.{{ $field.GoFieldName }})\n" +
+			"\t{{- else if eq $direct \"string\" }}\n" +
+			"\t\treturn inlineString[{{ $field.TypeReference.GO | ref }}]{&obj.{{ $field.GoFieldName }}}\n" +
 			"\t{{- else if or (eq $direct \"resolver\") (eq $direct \"field\") }}\n" +
 			"\t\t{{- template \"directResolver\" (dict \"Field\" $field \"Exec\" $) }}\n" +
 			"\t{{- else if $field.TypeReference.IsRoot }}\n\t\tfc, err :=",
@@ -64,7 +66,7 @@ var patches = []patch{
 		new: "\t{{- else}}\n" +
 			"\t\t{{- if eq $direct \"float\" }}\n" +
 			"\t\tif v := float64(obj.{{ $field.GoFieldName }}); !math.IsNaN(v) && !math.IsInf(v, 0) {\n" +
-			"\t\t\treturn {{$.ECDot}}{{ $field.TypeReference.MarshalFunc }}(ctx, {{$.ECArg}}field.Selections, obj.{{ $field.GoFieldName }})\n" +
+			"\t\t\treturn inlineFloat(v)\n" +
 			"\t\t}\n" +
 			"\t\t{{- end }}\n" +
 			"\t\treturn graphql.{{ $field.ResolveFieldFunc }}(",

@@ -1,13 +1,18 @@
-package main
+package graph_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/iclei/directory/directory"
+)
 
 // TestReviewTakesItsDeprecatedArguments: reviewMembershipApplication took its decision, note and city key as
 // arguments before they moved into its input; clients written then keep working, and a request that gives
 // both forms is refused as ambiguous.
 func TestReviewTakesItsDeprecatedArguments(t *testing.T) {
-	s := startServer(t, writeEnv())
-	admin := mintAPIKey(t, s, "review-admin", "admin")
+	t.Parallel()
+	s := writable(t)
+	admin := s.mintKey(t, "review-admin", directory.RoleAdmin)
 	apply := func(name string) string {
 		var a struct{ ApplyForMembership struct{ Reference string } }
 		mustGQL(t, s, "", applyQ, input(edit(applicationInput(), "name", name)), &a)
