@@ -5859,14 +5859,14 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Activity_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Activity) (ret graphql.Marshaler) {
-	return ec.marshalNActivityKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐActivityKind(ctx, field.Selections, obj.Kind)
+	return inlineString[directory.ActivityKind]{&obj.Kind}
 }
 func (ec *executionContext) fieldContext_Activity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Activity", field, false, false, "ActivityKind")
 }
 
 func (ec *executionContext) _Activity_title(ctx context.Context, field graphql.CollectedField, obj *directory.Activity) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	return inlineString[string]{&obj.Title}
 }
 func (ec *executionContext) fieldContext_Activity_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Activity", field, false, false, "String")
@@ -6084,7 +6084,7 @@ func (ec *executionContext) fieldContext_Address_country(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Affiliation_title(ctx context.Context, field graphql.CollectedField, obj *directory.Affiliation) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	return inlineString[string]{&obj.Title}
 }
 func (ec *executionContext) fieldContext_Affiliation_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Affiliation", field, false, false, "String")
@@ -6114,14 +6114,14 @@ func (ec *executionContext) fieldContext_Affiliation_institution(_ context.Conte
 }
 
 func (ec *executionContext) _ApplicationReceipt_reference(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Reference)
+	return inlineString[string]{&obj.Reference}
 }
 func (ec *executionContext) fieldContext_ApplicationReceipt_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationReceipt", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApplicationReceipt_status(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNApplicationStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationStatus(ctx, field.Selections, obj.Status)
+	return inlineString[directory.ApplicationStatus]{&obj.Status}
 }
 func (ec *executionContext) fieldContext_ApplicationReceipt_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApplicationReceipt", field, false, false, "ApplicationStatus")
@@ -6327,28 +6327,28 @@ func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEntry_kind(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Kind)
+	return inlineString[string]{&obj.Kind}
 }
 func (ec *executionContext) fieldContext_AuditEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEntry_key(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_AuditEntry_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return ec.marshalNAuditAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐAction(ctx, field.Selections, obj.Action)
+	return inlineString[directory.Action]{&obj.Action}
 }
 func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "AuditAction")
 }
 
 func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *directory.AuditEntry) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Actor)
+	return inlineString[string]{&obj.Actor}
 }
 func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
@@ -6445,14 +6445,14 @@ func (ec *executionContext) fieldContext_City_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _City_key(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_City_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, false, false, "String")
 }
 
 func (ec *executionContext) _City_name(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_City_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, false, false, "String")
@@ -6566,7 +6566,7 @@ func (ec *executionContext) fieldContext_City_government(_ context.Context, fiel
 }
 
 func (ec *executionContext) _City_kind(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
-	return ec.marshalNCityKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCityKind(ctx, field.Selections, obj.Kind)
+	return inlineString[directory.CityKind]{&obj.Kind}
 }
 func (ec *executionContext) fieldContext_City_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, false, false, "CityKind")
@@ -7120,7 +7120,7 @@ func (ec *executionContext) fieldContext_CityConnection_totalCount(_ context.Con
 }
 
 func (ec *executionContext) _CityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.City]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_CityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CityEdge", field, false, false, "String")
@@ -7179,21 +7179,21 @@ func (ec *executionContext) fieldContext_Country_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Country_code(ctx context.Context, field graphql.CollectedField, obj *directory.Country) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	return inlineString[string]{&obj.Code}
 }
 func (ec *executionContext) fieldContext_Country_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
 func (ec *executionContext) _Country_alpha3(ctx context.Context, field graphql.CollectedField, obj *directory.Country) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Alpha3)
+	return inlineString[string]{&obj.Alpha3}
 }
 func (ec *executionContext) fieldContext_Country_alpha3(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
 func (ec *executionContext) _Country_numeric(ctx context.Context, field graphql.CollectedField, obj *directory.Country) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Numeric)
+	return inlineString[string]{&obj.Numeric}
 }
 func (ec *executionContext) fieldContext_Country_numeric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
@@ -7451,14 +7451,14 @@ func (ec *executionContext) fieldContext_Deletion_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Deletion_key(ctx context.Context, field graphql.CollectedField, obj *model.Deletion) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_Deletion_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deletion", field, false, false, "String")
 }
 
 func (ec *executionContext) _DirectoryInfo_revision(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryInfo) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Revision)
+	return inlineString[string]{&obj.Revision}
 }
 func (ec *executionContext) fieldContext_DirectoryInfo_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DirectoryInfo", field, false, false, "String")
@@ -7514,14 +7514,14 @@ func (ec *executionContext) fieldContext_DirectoryInfo_counts(_ context.Context,
 }
 
 func (ec *executionContext) _LocalName_lang(ctx context.Context, field graphql.CollectedField, obj *directory.LocalName) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Lang)
+	return inlineString[string]{&obj.Lang}
 }
 func (ec *executionContext) fieldContext_LocalName_lang(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LocalName", field, false, false, "String")
 }
 
 func (ec *executionContext) _LocalName_name(ctx context.Context, field graphql.CollectedField, obj *directory.LocalName) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_LocalName_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LocalName", field, false, false, "String")
@@ -7580,7 +7580,7 @@ func (ec *executionContext) fieldContext_Location_longitude(_ context.Context, f
 }
 
 func (ec *executionContext) _Location_precision(ctx context.Context, field graphql.CollectedField, obj *directory.Location) (ret graphql.Marshaler) {
-	return ec.marshalNPrecision2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPrecision(ctx, field.Selections, obj.Precision)
+	return inlineString[directory.Precision]{&obj.Precision}
 }
 func (ec *executionContext) fieldContext_Location_precision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Precision")
@@ -7652,14 +7652,14 @@ func (ec *executionContext) fieldContext_Membership_city(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_category(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
-	return ec.marshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, field.Selections, obj.Category)
+	return inlineString[directory.MembershipCategory]{&obj.Category}
 }
 func (ec *executionContext) fieldContext_Membership_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "MembershipCategory")
 }
 
 func (ec *executionContext) _Membership_status(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
-	return ec.marshalNMembershipStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipStatus(ctx, field.Selections, obj.Status)
+	return inlineString[directory.MembershipStatus]{&obj.Status}
 }
 func (ec *executionContext) fieldContext_Membership_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "MembershipStatus")
@@ -7773,21 +7773,21 @@ func (ec *executionContext) fieldContext_Membership_note(_ context.Context, fiel
 }
 
 func (ec *executionContext) _MembershipApplication_reference(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Reference)
+	return inlineString[string]{&obj.Reference}
 }
 func (ec *executionContext) fieldContext_MembershipApplication_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _MembershipApplication_status(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNApplicationStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationStatus(ctx, field.Selections, obj.Status)
+	return inlineString[directory.ApplicationStatus]{&obj.Status}
 }
 func (ec *executionContext) fieldContext_MembershipApplication_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "ApplicationStatus")
 }
 
 func (ec *executionContext) _MembershipApplication_name(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_MembershipApplication_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
@@ -7858,21 +7858,21 @@ func (ec *executionContext) fieldContext_MembershipApplication_population(_ cont
 }
 
 func (ec *executionContext) _MembershipApplication_category(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, field.Selections, obj.Category)
+	return inlineString[directory.MembershipCategory]{&obj.Category}
 }
 func (ec *executionContext) fieldContext_MembershipApplication_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "MembershipCategory")
 }
 
 func (ec *executionContext) _MembershipApplication_contactName(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.ContactName)
+	return inlineString[string]{&obj.ContactName}
 }
 func (ec *executionContext) fieldContext_MembershipApplication_contactName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
 }
 
 func (ec *executionContext) _MembershipApplication_email(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Email)
+	return inlineString[string]{&obj.Email}
 }
 func (ec *executionContext) fieldContext_MembershipApplication_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
@@ -7908,7 +7908,7 @@ func (ec *executionContext) fieldContext_MembershipApplication_phone(_ context.C
 }
 
 func (ec *executionContext) _MembershipApplication_motivation(ctx context.Context, field graphql.CollectedField, obj *directory.Application) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Motivation)
+	return inlineString[string]{&obj.Motivation}
 }
 func (ec *executionContext) fieldContext_MembershipApplication_motivation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplication", field, false, false, "String")
@@ -8294,7 +8294,7 @@ func (ec *executionContext) fieldContext_MembershipApplicationConnection_totalCo
 }
 
 func (ec *executionContext) _MembershipApplicationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Application]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_MembershipApplicationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, false, false, "String")
@@ -9233,21 +9233,21 @@ func (ec *executionContext) fieldContext_Office_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Office_key(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_Office_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
 }
 
 func (ec *executionContext) _Office_name(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_Office_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
 }
 
 func (ec *executionContext) _Office_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
-	return ec.marshalNOfficeKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOfficeKind(ctx, field.Selections, obj.Kind)
+	return inlineString[directory.OfficeKind]{&obj.Kind}
 }
 func (ec *executionContext) fieldContext_Office_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Office", field, false, false, "OfficeKind")
@@ -9741,7 +9741,7 @@ func (ec *executionContext) fieldContext_OfficeDistance_distanceKm(_ context.Con
 }
 
 func (ec *executionContext) _OfficeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Office]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_OfficeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfficeEdge", field, false, false, "String")
@@ -9800,14 +9800,14 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Organization_key(ctx context.Context, field graphql.CollectedField, obj *directory.Organization) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_Organization_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *directory.Organization) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
@@ -10218,7 +10218,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Organization]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "String")
@@ -10331,14 +10331,14 @@ func (ec *executionContext) fieldContext_Person_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Person_key(ctx context.Context, field graphql.CollectedField, obj *directory.Person) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_Person_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
 }
 
 func (ec *executionContext) _Person_name(ctx context.Context, field graphql.CollectedField, obj *directory.Person) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_Person_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
@@ -10569,7 +10569,7 @@ func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Person]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, "String")
@@ -10605,7 +10605,7 @@ func (ec *executionContext) fieldContext_PersonEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _PhoneNumber_e164(ctx context.Context, field graphql.CollectedField, obj *directory.Phone) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.E164)
+	return inlineString[string]{&obj.E164}
 }
 func (ec *executionContext) fieldContext_PhoneNumber_e164(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PhoneNumber", field, false, false, "String")
@@ -10635,14 +10635,14 @@ func (ec *executionContext) fieldContext_PhoneNumber_international(_ context.Con
 }
 
 func (ec *executionContext) _PhoneNumber_written(ctx context.Context, field graphql.CollectedField, obj *directory.Phone) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Written)
+	return inlineString[string]{&obj.Written}
 }
 func (ec *executionContext) fieldContext_PhoneNumber_written(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PhoneNumber", field, false, false, "String")
 }
 
 func (ec *executionContext) _Photo_caption(ctx context.Context, field graphql.CollectedField, obj *directory.Photo) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Caption)
+	return inlineString[string]{&obj.Caption}
 }
 func (ec *executionContext) fieldContext_Photo_caption(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Photo", field, false, false, "String")
@@ -10701,21 +10701,21 @@ func (ec *executionContext) fieldContext_Program_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Program_key(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_Program_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
 }
 
 func (ec *executionContext) _Program_title(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	return inlineString[string]{&obj.Title}
 }
 func (ec *executionContext) fieldContext_Program_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "String")
 }
 
 func (ec *executionContext) _Program_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Program) (ret graphql.Marshaler) {
-	return ec.marshalNProgramKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgramKind(ctx, field.Selections, obj.Kind)
+	return inlineString[directory.ProgramKind]{&obj.Kind}
 }
 func (ec *executionContext) fieldContext_Program_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Program", field, false, false, "ProgramKind")
@@ -11305,7 +11305,7 @@ func (ec *executionContext) fieldContext_ProgramConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ProgramEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Program]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_ProgramEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProgramEdge", field, false, false, "String")
@@ -11405,7 +11405,7 @@ func (ec *executionContext) fieldContext_ProgramPerson_context(_ context.Context
 }
 
 func (ec *executionContext) _Provenance_origin(ctx context.Context, field graphql.CollectedField, obj *directory.Provenance) (ret graphql.Marshaler) {
-	return ec.marshalNOrigin2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOrigin(ctx, field.Selections, obj.Origin)
+	return inlineString[directory.Origin]{&obj.Origin}
 }
 func (ec *executionContext) fieldContext_Provenance_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Provenance", field, false, false, "Origin")
@@ -12728,14 +12728,14 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *directory.Region) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	return inlineString[string]{&obj.Code}
 }
 func (ec *executionContext) fieldContext_Region_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *directory.Region) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_Region_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
@@ -13077,21 +13077,21 @@ func (ec *executionContext) fieldContext_SearchResult_type(_ context.Context, fi
 }
 
 func (ec *executionContext) _SearchResult_matchedField(ctx context.Context, field graphql.CollectedField, obj *directory.SearchResult) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
+	return inlineString[string]{&obj.Field}
 }
 func (ec *executionContext) fieldContext_SearchResult_matchedField(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchResult_matchedText(ctx context.Context, field graphql.CollectedField, obj *directory.SearchResult) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Text)
+	return inlineString[string]{&obj.Text}
 }
 func (ec *executionContext) fieldContext_SearchResult_matchedText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchResult_match(ctx context.Context, field graphql.CollectedField, obj *directory.SearchResult) (ret graphql.Marshaler) {
-	return ec.marshalNMatchKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMatchKind(ctx, field.Selections, obj.Match)
+	return inlineString[directory.MatchKind]{&obj.Match}
 }
 func (ec *executionContext) fieldContext_SearchResult_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "MatchKind")
@@ -13211,7 +13211,7 @@ func (ec *executionContext) fieldContext_SearchResultConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.SearchResult]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_SearchResultEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResultEdge", field, false, false, "String")
@@ -13270,21 +13270,21 @@ func (ec *executionContext) fieldContext_Secretariat_id(_ context.Context, field
 }
 
 func (ec *executionContext) _Secretariat_key(ctx context.Context, field graphql.CollectedField, obj *directory.Secretariat) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
+	return inlineString[string]{&obj.Key}
 }
 func (ec *executionContext) fieldContext_Secretariat_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Secretariat", field, false, false, "String")
 }
 
 func (ec *executionContext) _Secretariat_name(ctx context.Context, field graphql.CollectedField, obj *directory.Secretariat) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_Secretariat_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Secretariat", field, false, false, "String")
 }
 
 func (ec *executionContext) _Secretariat_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Secretariat) (ret graphql.Marshaler) {
-	return ec.marshalNSecretariatKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariatKind(ctx, field.Selections, obj.Kind)
+	return inlineString[directory.SecretariatKind]{&obj.Kind}
 }
 func (ec *executionContext) fieldContext_Secretariat_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Secretariat", field, false, false, "SecretariatKind")
@@ -13595,7 +13595,7 @@ func (ec *executionContext) fieldContext_SecretariatConnection_totalCount(_ cont
 }
 
 func (ec *executionContext) _SecretariatEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Secretariat]) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	return inlineString[string]{&obj.Cursor}
 }
 func (ec *executionContext) fieldContext_SecretariatEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SecretariatEdge", field, false, false, "String")
@@ -13776,7 +13776,7 @@ func (ec *executionContext) fieldContext_Service_contact(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SiteVisit_name(ctx context.Context, field graphql.CollectedField, obj *directory.SiteVisit) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext_SiteVisit_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SiteVisit", field, false, false, "String")
@@ -13850,7 +13850,7 @@ func (ec *executionContext) fieldContext_SiteVisit_city(_ context.Context, field
 }
 
 func (ec *executionContext) _SourceRef_file(ctx context.Context, field graphql.CollectedField, obj *directory.SourceRef) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.File)
+	return inlineString[string]{&obj.File}
 }
 func (ec *executionContext) fieldContext_SourceRef_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceRef", field, false, false, "String")
@@ -13871,7 +13871,7 @@ func (ec *executionContext) fieldContext_SourceRef_endLine(_ context.Context, fi
 }
 
 func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *directory.Principal) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Subject)
+	return inlineString[string]{&obj.Subject}
 }
 func (ec *executionContext) fieldContext_Viewer_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
@@ -13920,7 +13920,7 @@ func (ec *executionContext) fieldContext_Viewer_regions(_ context.Context, field
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "String")
@@ -14008,7 +14008,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, "String")
@@ -14084,7 +14084,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, false, false, "String")
@@ -14233,7 +14233,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	return inlineString[string]{&obj.Name}
 }
 func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
@@ -14922,6 +14922,12 @@ func marshalElementRecovering(ctx context.Context, i int, marshalElement func(ct
 	}()
 	return marshalElement(ctx, i)
 }
+
+// inlineString is a string struct field of an object, written as graphql.MarshalString writes it. It points
+// at the field, in the object the resolver returned, so as a Marshaler it needs no allocation of its own.
+type inlineString[T ~string] struct{ p *T }
+
+func (s inlineString[T]) MarshalGQL(w io.Writer) { graphql.MarshalString(string(*s.p)).MarshalGQL(w) }
 
 // inlineFloat is a finite Float, written as graphql.MarshalFloatContext writes it (%g, the shortest form that
 // reads back the same), without its closure, its context adapter or fmt's boxing.

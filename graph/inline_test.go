@@ -34,3 +34,37 @@ func TestInlineFloatWritesWhatGqlgenWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestInlineStringWritesWhatGqlgenWrites compares the executor's direct string marshaller with gqlgen's on
+// strings with every kind of character, valid UTF-8 or not, and checks that it allocates nothing.
+func TestInlineStringWritesWhatGqlgenWrites(t *testing.T) {
+	// Not parallel: AllocsPerRun counts the whole process.
+	values := []string{"", "Seoul", `quote " backslash \ slash /`, "tab\tnewline\nreturn\rnul\x00bell\x07\x1f",
+		"Côte d’Ivoire", "東京", "emoji 🌍", "\u2028\u2029", "<script>&amp;", "invalid \xff\xfe utf-8", "\x7f"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 5000 {
+		b := make([]byte, r.IntN(24))
+		for i := range b {
+			b[i] = byte(r.UintN(256))
+		}
+		values = append(values, string(b))
+	}
+	for _, v := range values {
+		var want, got bytes.Buffer
+		graphql.MarshalString(v).MarshalGQL(&want)
+		inlineString[string]{&v}.MarshalGQL(&got)
+		if got.String() != want.String() {
+			t.Fatalf("%q: inlineString writes %s, gqlgen %s", v, got.String(), want.String())
+		}
+	}
+	s := "Seoul"
+	var buf bytes.Buffer
+	buf.Grow(64)
+	if n := testing.AllocsPerRun(100, func() {
+		var m graphql.Marshaler = inlineString[string]{&s}
+		buf.Reset()
+		m.MarshalGQL(&buf)
+	}); n != 0 {
+		t.Errorf("%v allocations to write a string field", n)
+	}
+}

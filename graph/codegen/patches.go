@@ -53,6 +53,8 @@ var patches = []patch{
 		new: "\t{{- $direct := directField $field }}\n" +
 			"\t{{- if eq $direct \"value\" }}\n" +
 			"\t\treturn {{$.ECDot}}{{ $field.TypeReference.MarshalFunc }}(ctx, {{$.ECArg}}field.Selections, obj.{{ $field.GoFieldName }})\n" +
+			"\t{{- else if eq $direct \"string\" }}\n" +
+			"\t\treturn inlineString[{{ $field.TypeReference.GO | ref }}]{&obj.{{ $field.GoFieldName }}}\n" +
 			"\t{{- else if or (eq $direct \"resolver\") (eq $direct \"field\") }}\n" +
 			"\t\t{{- template \"directResolver\" (dict \"Field\" $field \"Exec\" $) }}\n" +
 			"\t{{- else if $field.TypeReference.IsRoot }}\n\t\tfc, err :=",

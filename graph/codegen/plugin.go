@@ -115,7 +115,7 @@ func (p *inlinePlugin) concurrentList(t *config.TypeReference) bool {
 }
 
 // directField tells how the field of an object resolved inline is resolved without graphql.ResolveField:
-// "value" or "float" (when finite) for a struct field of a scalar or enum marshalled straight from the object,
+// "value", "string" or "float" (when finite) for a struct field of a scalar or enum marshalled straight from the object,
 // "resolver" for a resolver called directly and "field" for any other struct field (both by directResolver in
 // inline.gotpl, with a field context), or "" for gqlgen's path. gqlgen's path gives
 // every field a field context, calls the field middleware, recovers panics and boxes the value. A struct field
@@ -183,6 +183,12 @@ func (p *inlinePlugin) directField(f *codegen.Field) string {
 	}
 	if basic.Info()&(types.IsString|types.IsInteger|types.IsBoolean) == 0 {
 		return field
+	}
+	// A string written by gqlgen's MarshalString is written from the struct field itself (inlineString in
+	// inline.gotpl), which costs no allocation.
+	if t.GQL.Elem == nil && basic.Info()&types.IsString != 0 && !t.IsMarshaler && t.Marshaler != nil &&
+		t.Marshaler.Pkg().Path() == "github.com/99designs/gqlgen/graphql" && t.Marshaler.Name() == "MarshalString" {
+		return "string"
 	}
 	return "value"
 }
