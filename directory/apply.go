@@ -23,15 +23,21 @@ func (s *Snapshot) Apply(e *Entry, now time.Time) (*Snapshot, error) {
 			return nil, fmt.Errorf("entry %d: %w", e.Revision, err)
 		}
 	}
+	public := false
 	for _, c := range e.Changes {
 		if c.Kind == KindRegion || c.Kind == KindSecretariat {
 			d := s.Data()
 			d.applyEntry(e)
+			d.PublicRevision = e.Revision
 			return NewSnapshot(d, now), nil
 		}
+		public = public || c.Public()
 	}
 	n := *s
-	n.Revision, n.LoadedAt = e.Revision, now
+	n.Revision = e.Revision
+	if public {
+		n.PublicRevision, n.LoadedAt = e.Revision, now
+	}
 	var (
 		offices       *index.Editor[Office]
 		cities        *index.Editor[City]

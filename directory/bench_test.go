@@ -76,3 +76,30 @@ func cloneData(d *directory.Data) directory.Data {
 	c.People = slices.Clone(d.People)
 	return c
 }
+
+// BenchmarkApply measures applying one entry of the change log to a snapshot: a city's membership granted. It
+// is what every server does for every write; it should not grow with the directory.
+func BenchmarkApply(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("cities=%d", n), func(b *testing.B) {
+			data, err := benchdata.Directory(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			snap := directory.NewSnapshot(*data, time.Time{})
+			c := snap.City("seoul")
+			granted := *c
+			granted.Version++
+			granted.Memberships = []directory.Membership{{ID: "m1", City: "seoul", Category: directory.MembershipFull,
+				Status: directory.MembershipActive, Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Secretariat: "east-asia-secretariat"}}
+			e := &directory.Entry{Revision: snap.Revision + 1, Actor: "bench", Changes: []directory.Change{{Kind: directory.KindCity,
+				Key: "seoul", Action: directory.ActionUpdate, Version: c.Version, Before: c, After: &granted}}}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := snap.Apply(e, time.Time{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -475,3 +475,24 @@ func jsonOf(t *testing.T, x any) string {
 	}
 	return string(b)
 }
+
+func TestPrivateWritesLeaveThePublicRevision(t *testing.T) {
+	t.Parallel()
+	_, s := seededLog(t)
+	ctx := context.Background()
+	before := s.rm.Snapshot()
+	if _, err := s.w.SubmitApplication(ctx, directory.ApplicationInput{Name: "Hoi An", Country: "VN", Category: directory.MembershipFull,
+		ContactName: "Lan", Email: "lan@example.vn", Motivation: "Heritage."}); err != nil {
+		t.Fatal(err)
+	}
+	after := s.rm.Snapshot()
+	if after.Revision != before.Revision+1 || after.PublicRevision != before.PublicRevision || !after.LoadedAt.Equal(before.LoadedAt) {
+		t.Errorf("an application moved the public revision: %d/%d -> %d/%d", before.Revision, before.PublicRevision, after.Revision, after.PublicRevision)
+	}
+	if _, err := s.w.UpdateOffice(ctx, admin, "korea-office", 1, officeInput("Renamed")); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.rm.Snapshot(); got.PublicRevision != got.Revision {
+		t.Errorf("a public write left the public revision at %d, revision %d", got.PublicRevision, got.Revision)
+	}
+}

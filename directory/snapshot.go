@@ -14,14 +14,16 @@ import (
 // Data is the whole directory as stored: what a Snapshot is built from, and what a checkpoint saves.
 type Data struct {
 	// Revision is the revision of the change log the data is at.
-	Revision      int64
-	Regions       []Region
-	Secretariats  []Secretariat
-	Offices       []Office
-	Cities        []City
-	Programs      []Program
-	Organizations []Organization
-	People        []Person
+	Revision int64
+	// PublicRevision is the revision of the last entry that changed a public record; 0 means Revision.
+	PublicRevision int64
+	Regions        []Region
+	Secretariats   []Secretariat
+	Offices        []Office
+	Cities         []City
+	Programs       []Program
+	Organizations  []Organization
+	People         []Person
 	// Applications and APIKeys are private: staff read applications, and the server checks keys, but neither
 	// is part of the public directory.
 	Applications []Application
@@ -40,8 +42,13 @@ type RecordHistory struct {
 // are answered from a snapshot; it is safe for concurrent use. Applying an entry makes a new snapshot that
 // shares everything the entry did not change with the old one, so a write costs about the same at any size.
 type Snapshot struct {
+	// Revision is the revision of the change log the snapshot holds.
 	Revision int64
-	LoadedAt time.Time
+	// PublicRevision is the revision of the last entry that changed a public record, and LoadedAt when this
+	// server applied it: together they name the public content, which entries of private records (applications,
+	// API keys) leave alone, so that answers cached for it stay valid.
+	PublicRevision int64
+	LoadedAt       time.Time
 
 	regions       []Region // global first, then by name
 	regionByCode  map[string]*Region
@@ -313,7 +320,10 @@ func pointers[T any](xs []T) []*T {
 
 // NewSnapshot indexes data. It takes ownership of data's slices.
 func NewSnapshot(data Data, loadedAt time.Time) *Snapshot {
-	s := &Snapshot{Revision: data.Revision, LoadedAt: loadedAt}
+	s := &Snapshot{Revision: data.Revision, PublicRevision: data.PublicRevision, LoadedAt: loadedAt}
+	if s.PublicRevision == 0 || s.PublicRevision > s.Revision {
+		s.PublicRevision = s.Revision
+	}
 	s.setRegions(data.Regions)
 	s.specs = newSpecs(s.regionByCode)
 	s.secretariats = index.Build(s.specs.secretariats, pointers(data.Secretariats))
@@ -369,7 +379,7 @@ func (s *Snapshot) History(kind, key string) []int64 {
 
 // Data returns the snapshot's records, for a checkpoint. The records are the snapshot's own: do not change them.
 func (s *Snapshot) Data() Data {
-	d := Data{Revision: s.Revision, Regions: slices.Clone(s.regions)}
+	d := Data{Revision: s.Revision, PublicRevision: s.PublicRevision, Regions: slices.Clone(s.regions)}
 	d.Secretariats = values(s.secretariats)
 	d.Offices = values(s.offices)
 	d.Cities = values(s.cities)

@@ -88,7 +88,7 @@ func (e *exports) list(base, ext, mediaType string, write func(io.Writer, *direc
 
 // serve answers an export request: 304 when the client's copy is current, else the rendered file.
 func (e *exports) serve(w http.ResponseWriter, r *http.Request, snap *directory.Snapshot, filename, mediaType string, etagParts []string, render func(io.Writer) error) {
-	etag := httpcache.ETag(snap.Revision, append([]string{e.opts.Build}, etagParts...)...)
+	etag := httpcache.ETag(snap.PublicRevision, append([]string{e.opts.Build}, etagParts...)...)
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", e.opts.CacheControl)
 	if httpcache.NotModified(r, etag) {

@@ -1619,6 +1619,7 @@ func TestApplicationFromSubmissionToMembership(t *testing.T) {
 		before.Data.Applications, after.Data.Applications = nil, nil
 		before.Data.History, after.Data.History = nil, nil
 		before.Data.Revision, after.Data.Revision = 0, 0
+		before.Data.PublicRevision, after.Data.PublicRevision = 0, 0
 		revision := regexp.MustCompile(`"revision":"\d+"`)
 		before.API, after.API = revision.ReplaceAllString(before.API, ""), revision.ReplaceAllString(after.API, "")
 		if !reflect.DeepEqual(after.Data, before.Data) || after.API != before.API {

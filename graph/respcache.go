@@ -40,7 +40,7 @@ type responseCache struct {
 type snapshotID struct{ revision, loadedAt int64 }
 
 func snapshotIDOf(s *directory.Snapshot) snapshotID {
-	return snapshotID{s.Revision, s.LoadedAt.UnixNano()}
+	return snapshotID{s.PublicRevision, s.LoadedAt.UnixNano()}
 }
 
 // responseKey names a response. request is a SHA-256 of the request as sent: the parameters of a GET, the body

@@ -32,7 +32,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 func (r *queryResolver) Directory(ctx context.Context) (*model.DirectoryInfo, error) {
 	s := r.snap(ctx)
 	c := s.Counts()
-	return &model.DirectoryInfo{Revision: strconv.FormatInt(s.Revision, 10), LoadedAt: s.LoadedAt, Counts: &c}, nil
+	return &model.DirectoryInfo{Revision: strconv.FormatInt(s.PublicRevision, 10), LoadedAt: s.LoadedAt, Counts: &c}, nil
 }
 
 func (r *queryResolver) Regions(ctx context.Context) ([]*directory.Region, error) {

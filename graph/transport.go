@@ -138,7 +138,7 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 	ctx := withSnapshot(x.r.Context(), snap)
 	etag := ""
 	if x.get && !dryRun {
-		etag = httpcache.ETag(snap.Revision, t.fingerprint, x.mediaType, credentials(x.r), req.query,
+		etag = httpcache.ETag(snap.PublicRevision, t.fingerprint, x.mediaType, credentials(x.r), req.query,
 			req.params.OperationName, req.variables, req.extensions)
 		if httpcache.NotModified(x.r, etag) {
 			t.setCacheable(x, etag)

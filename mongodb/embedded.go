@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -17,9 +18,10 @@ const maxSocketPath = 100
 // Embedded is a FerretDB server with the SQLite backend, run inside this process so that the directory needs
 // no database server of its own on a developer's machine.
 type Embedded struct {
-	URI  string
-	done chan error
-	stop context.CancelFunc
+	URI     string
+	done    chan error
+	stop    context.CancelFunc
+	stopped func() error
 }
 
 // StartEmbedded starts FerretDB with its data in dir. It listens on a Unix socket in dir, reachable only by this
@@ -52,14 +54,16 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	e := &Embedded{done: make(chan error, 1), stop: stop}
+	e.stopped = sync.OnceValue(func() error {
+		e.stop()
+		return <-e.done
+	})
 	go func() { e.done <- f.Run(runCtx) }()
 	// MongoDBURI waits for the listener to be bound.
 	e.URI = f.MongoDBURI()
 	return e, nil
 }
 
-// Stop shuts FerretDB down and waits until it has closed its listener, connections and SQLite files.
-func (e *Embedded) Stop() error {
-	e.stop()
-	return <-e.done
-}
+// Stop shuts FerretDB down and waits until it has closed its listener, connections and SQLite files. Stopping
+// it again returns the first stop's error.
+func (e *Embedded) Stop() error { return e.stopped() }

@@ -18,10 +18,12 @@ type Deletion struct {
 
 // The snapshot of the directory this server answers from.
 type DirectoryInfo struct {
-	// The revision of the database the snapshot was loaded at, as a decimal string. It changes on every write, so a
-	// client can tell whether what it holds is current.
+	// The revision of the directory's change log at the last change to public data (every write of a record a
+	// client can read here), as a decimal string. Every server that has applied that change answers with it, so a
+	// client can tell whether what it holds is current, and resume a change feed from it. Writes of private data
+	// (membership applications, API keys) do not move it.
 	Revision string `json:"revision"`
-	// When this server loaded the snapshot.
+	// When this server applied the last change to public data.
 	LoadedAt time.Time `json:"loadedAt"`
 	// How many records of each kind the snapshot holds.
 	Counts *directory.Counts `json:"counts"`

@@ -12,6 +12,7 @@ package index
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/btree"
 )
@@ -142,7 +143,8 @@ func dedupe(vs []string) []string {
 	return vs
 }
 
-// Build returns a table of the records. A later record replaces an earlier one with the same key.
+// Build returns a table of the records. A later record replaces an earlier one with the same key. The
+// orderings are built side by side, one goroutine each.
 func Build[T any](spec *Spec[T], records []*T) *Table[T] {
 	t := newTable(spec)
 	rows := make([]*row[T], 0, len(records))
@@ -162,43 +164,62 @@ func Build[T any](spec *Spec[T], records []*T) *Table[T] {
 	for _, r := range rows {
 		t.byKey.Load(r)
 	}
-	sorted := make([]*row[T], len(rows))
-	for o, ord := range t.ords {
-		copy(sorted, rows)
-		slices.SortFunc(sorted, func(a, b *row[T]) int { return a.sort[o].Compare(&b.sort[o]) })
-		type dimValue struct {
-			dim   int
-			value string
-		}
-		lists := map[dimValue]*btree.BTreeG[*row[T]]{}
-		for _, r := range sorted {
-			ord.all.Load(r)
-			for d, values := range r.dims {
-				for _, v := range values {
-					k := dimValue{d, v}
-					list := lists[k]
-					if list == nil {
-						list = btree.NewBTreeGOptions(t.rowLess(o), treeOptions)
-						lists[k] = list
-					}
-					list.Load(r)
+	// Number the posting lists once: every ordering has the same lists, each in its own order.
+	type dimValue struct {
+		dim   int
+		value string
+	}
+	listOf := map[dimValue]int{}
+	var lists []dimValue
+	rowLists := make([][]int, len(rows)) // rowLists[i] are the lists rows[i] is in
+	position := make(map[*row[T]]int, len(rows))
+	for i, r := range rows {
+		position[r] = i
+		for d, values := range r.dims {
+			for _, v := range values {
+				k := dimValue{d, v}
+				id, ok := listOf[k]
+				if !ok {
+					id = len(lists)
+					listOf[k] = id
+					lists = append(lists, k)
 				}
+				rowLists[i] = append(rowLists[i], id)
 			}
-		}
-		ps := make([]*posting[T], 0, len(lists))
-		for k, list := range lists {
-			ps = append(ps, &posting[T]{dim: k.dim, value: k.value, rows: list})
-		}
-		slices.SortFunc(ps, func(a, b *posting[T]) int {
-			if a.dim != b.dim {
-				return a.dim - b.dim
-			}
-			return strings.Compare(a.value, b.value)
-		})
-		for _, p := range ps {
-			ord.postings.Load(p)
 		}
 	}
+	// The posting lists in (dimension, value) order, as the postings tree keeps them.
+	byName := make([]int, len(lists))
+	for i := range byName {
+		byName[i] = i
+	}
+	slices.SortFunc(byName, func(a, b int) int {
+		if lists[a].dim != lists[b].dim {
+			return lists[a].dim - lists[b].dim
+		}
+		return strings.Compare(lists[a].value, lists[b].value)
+	})
+	var wg sync.WaitGroup
+	for o, ord := range t.ords {
+		wg.Go(func() {
+			sorted := slices.Clone(rows)
+			slices.SortFunc(sorted, func(a, b *row[T]) int { return a.sort[o].Compare(&b.sort[o]) })
+			trees := make([]*btree.BTreeG[*row[T]], len(lists))
+			for _, r := range sorted {
+				ord.all.Load(r)
+				for _, id := range rowLists[position[r]] {
+					if trees[id] == nil {
+						trees[id] = btree.NewBTreeGOptions(t.rowLess(o), treeOptions)
+					}
+					trees[id].Load(r)
+				}
+			}
+			for _, id := range byName {
+				ord.postings.Load(&posting[T]{dim: lists[id].dim, value: lists[id].value, rows: trees[id]})
+			}
+		})
+	}
+	wg.Wait()
 	return t
 }
 
@@ -300,18 +321,41 @@ func (t *Table[T]) Edit() *Editor[T] {
 // Get returns the record with the key as the edit has it so far, or nil.
 func (e *Editor[T]) Get(key string) *T { return e.t.Get(key) }
 
-// Set puts the record in the table, in place of the record with the same key if there is one.
+// Set puts the record in the table, in place of the record with the same key if there is one. Where the old
+// record held the same place (the same sort key in an ordering, the same value in a dimension), the new one
+// takes its slot; only what moved is removed and inserted again.
 func (e *Editor[T]) Set(x *T) {
 	r := e.t.newRow(x)
-	if old, ok := e.t.byKey.Set(r); ok {
-		e.unindex(old)
-	}
+	old, replaced := e.t.byKey.Set(r)
 	for o, ord := range e.t.ords {
+		moved := !replaced || old.sort[o] != r.sort[o]
+		if moved && replaced {
+			ord.all.Delete(old)
+		}
 		ord.all.Set(r)
 		for d, values := range r.dims {
+			var before []string
+			if replaced {
+				before = old.dims[d]
+			}
+			for _, v := range before {
+				if moved || !slices.Contains(values, v) {
+					e.remove(o, d, v, old)
+				}
+			}
 			for _, v := range values {
 				e.postingList(o, d, v, true).Set(r)
 			}
+		}
+	}
+}
+
+// remove takes a row out of the posting list of (d, v) in ordering o.
+func (e *Editor[T]) remove(o, d int, v string, old *row[T]) {
+	if l := e.postingList(o, d, v, false); l != nil {
+		l.Delete(old)
+		if l.Len() == 0 {
+			e.t.ords[o].postings.Delete(&posting[T]{dim: d, value: v})
 		}
 	}
 }
@@ -328,12 +372,7 @@ func (e *Editor[T]) unindex(old *row[T]) {
 		ord.all.Delete(old)
 		for d, values := range old.dims {
 			for _, v := range values {
-				if l := e.postingList(o, d, v, false); l != nil {
-					l.Delete(old)
-					if l.Len() == 0 {
-						ord.postings.Delete(&posting[T]{dim: d, value: v})
-					}
-				}
+				e.remove(o, d, v, old)
 			}
 		}
 	}

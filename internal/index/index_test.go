@@ -154,6 +154,9 @@ func TestTableMatchesNaiveModelAcrossEdits(t *testing.T) {
 			var gotKeys []string
 			for _, r := range got.Items {
 				gotKeys = append(gotKeys, r.Key)
+				if gen.model[r.Key] != r {
+					t.Fatalf("generation %d: Find returned a record %s the table no longer holds", g, r.Key)
+				}
 			}
 			if !slices.Equal(gotKeys, wantKeys) || got.HasNext != wantNext || got.HasPrev != wantPrev || got.Total() != wantTotal {
 				t.Fatalf("generation %d, query %+v order %s desc %v window %+v:\n got %v next %v prev %v total %d\nwant %v next %v prev %v total %d",
