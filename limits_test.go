@@ -77,7 +77,7 @@ func TestLimitRequestBody(t *testing.T) {
 	t.Run("a body of 1 MiB passes", func(t *testing.T) {
 		head, tail := `{"query":"{ regions { code } }`, `"}`
 		body := []byte(head + strings.Repeat(" ", 1<<20-len(head)-len(tail)) + tail)
-		r, err := postGraphQL(s, body, nil)
+		r, err := postGraphQL(context.Background(), s, body, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

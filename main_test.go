@@ -262,7 +262,14 @@ func TestMain(m *testing.M) {
 		}
 		engines.name(uri, name)
 	}
+	// A run of every test builds the server binary for the tests of several processes while the tests before
+	// them run; a run of some tests builds it only if one of them needs it.
+	if flag.Lookup("test.run").Value.String() == "" {
+		serverBinary.wanted.Store(true)
+		go buildServerBinary()
+	}
 	code := m.Run()
+	removeServerBinary()
 	engines.report(code)
 	os.Exit(code)
 }

@@ -247,11 +247,15 @@ func edit(in map[string]any, path string, v any) map[string]any {
 
 // The mutations, selecting what the tests read of their results.
 const (
-	createOfficeQ = `mutation($input: OfficeInput!) { createOffice(input: $input) { id key version } }`
-	updateOfficeQ = `mutation($key: String!, $version: Int!, $input: OfficeInput!) { updateOffice(key: $key, version: $version, input: $input) { id key version } }`
-	deleteOfficeQ = `mutation($key: String!, $version: Int!) { deleteOffice(key: $key, version: $version) { id key } }`
-	applyQ        = `mutation($input: MembershipApplicationInput!) { applyForMembership(input: $input) { reference status submittedAt region { code } secretariat { key name } decidedAt note city { key } } }`
-	reviewQ       = `mutation($reference: String!, $version: Int!, $decision: ApplicationDecision!, $note: String, $cityKey: String) {
+	createOfficeQ       = `mutation($input: OfficeInput!) { createOffice(input: $input) { id key version } }`
+	updateOfficeQ       = `mutation($key: String!, $version: Int!, $input: OfficeInput!) { updateOffice(key: $key, version: $version, input: $input) { id key version } }`
+	deleteOfficeQ       = `mutation($key: String!, $version: Int!) { deleteOffice(key: $key, version: $version) { id key } }`
+	createOrganizationQ = `mutation($input: OrganizationInput!) { createOrganization(input: $input) { id key version } }`
+	updateOrganizationQ = `mutation($key: String!, $version: Int!, $input: OrganizationInput!) { updateOrganization(key: $key, version: $version, input: $input) { id key version } }`
+	deleteOrganizationQ = `mutation($key: String!, $version: Int!) { deleteOrganization(key: $key, version: $version) { id key } }`
+	createPersonQ       = `mutation($input: PersonInput!) { createPerson(input: $input) { id key version } }`
+	applyQ              = `mutation($input: MembershipApplicationInput!) { applyForMembership(input: $input) { reference status submittedAt region { code } secretariat { key name } decidedAt note city { key } } }`
+	reviewQ             = `mutation($reference: String!, $version: Int!, $decision: ApplicationDecision!, $note: String, $cityKey: String) {
   reviewMembershipApplication(reference: $reference, version: $version, input: { decision: $decision, note: $note, cityKey: $cityKey }) {
     reference status decidedAt decidedBy decisionNote version
     city { key name country { code } region { code } }
@@ -292,8 +296,8 @@ func review(reference string, version int, decision string, extra ...any) map[st
 }
 
 // postGraphQL posts a GraphQL request body with the headers; it is safe to call from any goroutine.
-func postGraphQL(s *testServer, body []byte, header map[string]string) (*gqlResponse, error) {
-	hreq, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+func postGraphQL(ctx context.Context, s *testServer, body []byte, header map[string]string) (*gqlResponse, error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +305,7 @@ func postGraphQL(s *testServer, body []byte, header map[string]string) (*gqlResp
 	for k, v := range header {
 		hreq.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(hreq)
+	resp, err := graphQLClient.Do(hreq)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +352,7 @@ func race(t *testing.T, s *testServer, reqs []request) []*gqlResponse {
 		}
 		wg.Go(func() {
 			<-start
-			out[i], errs[i] = postGraphQL(s, body, map[string]string{"Authorization": "Bearer " + req.Token})
+			out[i], errs[i] = postGraphQL(context.Background(), s, body, map[string]string{"Authorization": "Bearer " + req.Token})
 		})
 	}
 	close(start)

@@ -21,8 +21,8 @@ const (
 	ApplicationRejected  ApplicationStatus = "REJECTED"
 )
 
-// ApplicationStatuses lists every application status.
-var ApplicationStatuses = []ApplicationStatus{ApplicationSubmitted, ApplicationApproved, ApplicationRejected}
+// applicationStatuses lists every application status.
+var applicationStatuses = []ApplicationStatus{ApplicationSubmitted, ApplicationApproved, ApplicationRejected}
 
 // Decision is a reviewer's decision on an application.
 type Decision string
@@ -124,7 +124,7 @@ func (w *Writer) SubmitApplication(ctx context.Context, in ApplicationInput) (*A
 		SubmittedAt: storedTime(w.now()),
 		Version:     1,
 	}
-	checkEnum(v, "category", in.Category, MembershipCategories, true)
+	checkEnum(v, "category", in.Category, membershipCategories, true)
 	if strings.TrimSpace(in.Email) == "" {
 		v.fail("email", "email is required, so that the secretariat can answer")
 	}
@@ -212,7 +212,7 @@ func (s *Snapshot) Applications(p *Principal, f ApplicationFilter, args PageArgs
 	}
 	if f.Status != "" {
 		v := &validator{}
-		checkEnum(v, "filter.status", f.Status, ApplicationStatuses, false)
+		checkEnum(v, "filter.status", f.Status, applicationStatuses, false)
 		if err := v.result(); err != nil {
 			return nil, err
 		}

@@ -18,9 +18,6 @@ const (
 	RoleEditor Role = "editor"
 )
 
-// Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleEditor}
-
 // Principal is an authenticated caller.
 type Principal struct {
 	// Subject names the caller in the audit trail, such as "apikey:alice" or "jwt:alice@iclei.org".
@@ -101,9 +98,9 @@ func CheckRole(role Role, regions []string) error {
 			return Invalid("regions", "an editor needs at least one region, such as east-asia")
 		}
 		for _, r := range regions {
-			if !slices.Contains(RegionCodes, r) {
-				return &Error{Code: CodeInvalidInput, Field: "regions", Choices: RegionCodes,
-					Message: "unknown region " + r + "; valid regions are " + strings.Join(RegionCodes, ", ")}
+			if !slices.Contains(regionCodes, r) {
+				return &Error{Code: CodeInvalidInput, Field: "regions", Choices: RegionCodes(),
+					Message: "unknown region " + r + "; valid regions are " + strings.Join(regionCodes, ", ")}
 			}
 		}
 		return nil

@@ -34,7 +34,7 @@ func CheckData(d *Data) error {
 	organizations := keys(KindOrganization, len(d.Organizations), func(i int) string { return d.Organizations[i].Key })
 	people := keys(KindPerson, len(d.People), func(i int) string { return d.People[i].Key })
 
-	for _, code := range RegionCodes {
+	for _, code := range regionCodes {
 		if !regions[code] {
 			fail("region %q is missing", code)
 		}
@@ -62,7 +62,7 @@ func CheckData(d *Data) error {
 		if x.Secretariat != "" && !secretariats[x.Secretariat] {
 			fail("office %s: no secretariat %q", x.Key, x.Secretariat)
 		}
-		if !slices.Contains(OfficeKinds, x.Kind) {
+		if !slices.Contains(officeKinds, x.Kind) {
 			fail("office %s: unknown kind %q", x.Key, x.Kind)
 		}
 	}

@@ -18,7 +18,7 @@ type Country struct {
 	Code    string // ISO 3166-1 alpha-2, upper case, e.g. "KR"
 	Alpha3  string // e.g. "KOR"
 	Numeric string // ISO 3166-1 numeric, three digits, e.g. "410"
-	Region  string // ICLEI region code (one of RegionCodes)
+	Region  string // ICLEI region code (one of regionCodes)
 }
 
 // countryRegions is the curated assignment of every officially assigned ISO 3166-1 alpha-2 code (249 of them;

@@ -72,14 +72,14 @@ func TestCountries(t *testing.T) {
 
 	t.Run("every region is an ICLEI region code", func(t *testing.T) {
 		for _, c := range all {
-			if !slices.Contains(directory.RegionCodes, c.Region) {
+			if !slices.Contains(directory.RegionCodes(), c.Region) {
 				t.Errorf("%s: region %q is not in RegionCodes", c.Code, c.Region)
 			}
 		}
 	})
 
 	t.Run("every ICLEI region serves some country", func(t *testing.T) {
-		for _, region := range directory.RegionCodes {
+		for _, region := range directory.RegionCodes() {
 			if !slices.ContainsFunc(all, func(c directory.Country) bool { return c.Region == region }) {
 				t.Errorf("no country in region %q", region)
 			}

@@ -2,8 +2,10 @@
 // Sustainability, its secretariats and offices, member cities and their memberships, the programs they run
 // together, and the partner organizations and people involved.
 //
-// Public reads are answered from a Snapshot, an immutable in-memory read model with lookup indexes. Writes are
-// validated here and stored through the Store interface, whose adapter lives in package mongodb.
+// Public reads are answered from a Snapshot, an immutable in-memory read model with lookup indexes, which the
+// ReadModel keeps up with the change log. Writes are validated and authorized by the Writer and appended to the
+// change log as one Entry each, through the Log interface; its adapter lives in package mongodb, and MemoryLog
+// keeps one in memory for tests. docs/architecture.md draws the whole path.
 package directory
 
 import "time"
@@ -60,8 +62,8 @@ const (
 	OfficeCity                OfficeKind = "CITY_OFFICE"
 )
 
-// OfficeKinds lists every office kind.
-var OfficeKinds = []OfficeKind{OfficeWorldSecretariat, OfficeRegionalSecretariat, OfficeCountry, OfficeProject, OfficeCity}
+// officeKinds lists every office kind.
+var officeKinds = []OfficeKind{OfficeWorldSecretariat, OfficeRegionalSecretariat, OfficeCountry, OfficeProject, OfficeCity}
 
 // Office is a place where ICLEI staff can be reached.
 type Office struct {
@@ -125,8 +127,8 @@ const (
 	PrecisionCity     Precision = "CITY"
 )
 
-// Precisions lists every precision.
-var Precisions = []Precision{PrecisionBuilding, PrecisionStreet, PrecisionDistrict, PrecisionCity}
+// precisions lists every precision.
+var precisions = []Precision{PrecisionBuilding, PrecisionStreet, PrecisionDistrict, PrecisionCity}
 
 // CityKind says what kind of local or regional government a city is.
 type CityKind string
@@ -137,8 +139,8 @@ const (
 	CityRegionalGovernment CityKind = "REGIONAL_GOVERNMENT"
 )
 
-// CityKinds lists every city kind.
-var CityKinds = []CityKind{CityMunicipality, CityDistrict, CityRegionalGovernment}
+// cityKinds lists every city kind.
+var cityKinds = []CityKind{CityMunicipality, CityDistrict, CityRegionalGovernment}
 
 // City is a local or regional government.
 type City struct {
@@ -174,8 +176,8 @@ const (
 	MembershipAssociate MembershipCategory = "ASSOCIATE"
 )
 
-// MembershipCategories lists every membership category.
-var MembershipCategories = []MembershipCategory{MembershipFull, MembershipAssociate}
+// membershipCategories lists every membership category.
+var membershipCategories = []MembershipCategory{MembershipFull, MembershipAssociate}
 
 // MembershipStatus is the state of an ICLEI membership.
 type MembershipStatus string
@@ -186,8 +188,8 @@ const (
 	MembershipEnded     MembershipStatus = "ENDED"
 )
 
-// MembershipStatuses lists every membership status.
-var MembershipStatuses = []MembershipStatus{MembershipActive, MembershipSuspended, MembershipEnded}
+// membershipStatuses lists every membership status.
+var membershipStatuses = []MembershipStatus{MembershipActive, MembershipSuspended, MembershipEnded}
 
 // Membership is a city's ICLEI membership. A city keeps its past memberships; at most one is not ended.
 type Membership struct {
@@ -217,8 +219,8 @@ const (
 	ProgramCampaign         ProgramKind = "CAMPAIGN"
 )
 
-// ProgramKinds lists every program kind.
-var ProgramKinds = []ProgramKind{ProgramCapacityBuilding, ProgramConference, ProgramProject, ProgramCampaign}
+// programKinds lists every program kind.
+var programKinds = []ProgramKind{ProgramCapacityBuilding, ProgramConference, ProgramProject, ProgramCampaign}
 
 // Program is a program that ICLEI runs with local governments and partners.
 type Program struct {
@@ -269,8 +271,8 @@ const (
 	ActivityWorkshop   ActivityKind = "WORKSHOP"
 )
 
-// ActivityKinds lists every activity kind.
-var ActivityKinds = []ActivityKind{ActivityLecture, ActivityDiscussion, ActivityFieldVisit, ActivitySeminar, ActivityCeremony, ActivityWorkshop}
+// activityKinds lists every activity kind.
+var activityKinds = []ActivityKind{ActivityLecture, ActivityDiscussion, ActivityFieldVisit, ActivitySeminar, ActivityCeremony, ActivityWorkshop}
 
 // Activity is part of a program.
 type Activity struct {

@@ -307,7 +307,7 @@ func (v *validator) location(field string, in *LocationInput) *Location {
 	if p == "" {
 		p = PrecisionCity
 	}
-	checkEnum(v, field+".precision", p, Precisions, false)
+	checkEnum(v, field+".precision", p, precisions, false)
 	return &Location{Latitude: in.Latitude, Longitude: in.Longitude, Precision: p}
 }
 
@@ -382,7 +382,7 @@ func (in *OfficeInput) office(s *Snapshot) (*Office, error) {
 		Secretariat: in.Secretariat,
 		Labels:      v.texts("labels", in.Labels, maxName),
 	}
-	checkEnum(v, "kind", in.Kind, OfficeKinds, true)
+	checkEnum(v, "kind", in.Kind, officeKinds, true)
 	v.region(s, "region", in.Region)
 	v.ref("secretariat", KindSecretariat, in.Secretariat, s.Secretariat(in.Secretariat) != nil)
 	o.Address = v.address("address", &in.Address)
@@ -411,7 +411,7 @@ func (in *CityInput) city(s *Snapshot) (*City, error) {
 	if c.Kind == "" {
 		c.Kind = CityMunicipality
 	}
-	checkEnum(v, "kind", c.Kind, CityKinds, false)
+	checkEnum(v, "kind", c.Kind, cityKinds, false)
 	if co, ok := LookupCountry(c.Country); ok {
 		c.Region = co.Region
 	}
@@ -451,7 +451,7 @@ func (in *ProgramInput) program(s *Snapshot) (*Program, error) {
 		Topics:        v.texts("topics", in.Topics, maxName),
 		Highlights:    v.texts("highlights", in.Highlights, maxText),
 	}
-	checkEnum(v, "kind", in.Kind, ProgramKinds, true)
+	checkEnum(v, "kind", in.Kind, programKinds, true)
 	v.ref("hostCity", KindCity, in.HostCity, s.City(in.HostCity) != nil)
 	if p.Region == "" {
 		if c := s.City(in.HostCity); c != nil {
@@ -476,7 +476,7 @@ func (in *ProgramInput) program(s *Snapshot) (*Program, error) {
 		p.Participants = append(p.Participants, c)
 	}
 	for _, a := range in.Activities {
-		checkEnum(v, "activities.kind", a.Kind, ActivityKinds, true)
+		checkEnum(v, "activities.kind", a.Kind, activityKinds, true)
 		act := Activity{Kind: a.Kind, Title: v.text("activities.title", a.Title, true, maxLine),
 			Description: v.text("activities.description", a.Description, false, maxText),
 			Date:        v.date("activities.date", a.Date, false), Organizers: v.institutions(s, "activities.organizers", a.Organizers)}

@@ -94,7 +94,7 @@ func (w *Writer) GrantMembership(ctx context.Context, p *Principal, in GrantMemb
 // newMembership validates and appends a new active membership to c.
 func (w *Writer) newMembership(snap *Snapshot, c *City, category MembershipCategory, since time.Time, secretariat, note, application string) (*Membership, error) {
 	v := &validator{prefix: "input."}
-	checkEnum(v, "category", category, MembershipCategories, true)
+	checkEnum(v, "category", category, membershipCategories, true)
 	v.date("since", since, true)
 	if !since.IsZero() && since.After(w.now()) {
 		v.fail("since", "since must not be in the future")
@@ -142,7 +142,7 @@ func (w *Writer) ChangeMembership(ctx context.Context, p *Principal, in ChangeMe
 				return "", err
 			}
 			v := &validator{prefix: "input."}
-			checkEnum(v, "category", in.Category, MembershipCategories, false)
+			checkEnum(v, "category", in.Category, membershipCategories, false)
 			checkEnum(v, "status", in.Status, []MembershipStatus{MembershipActive, MembershipSuspended}, false)
 			if in.Status == MembershipEnded {
 				v.fail("status", "use endMembership to end a membership")

@@ -1018,7 +1018,7 @@ func TestInvalidArguments(t *testing.T) {
 	t.Run("an unknown region lists the valid regions", func(t *testing.T) {
 		err := snap.CheckRegion("region", "mars")
 		var e *directory.Error
-		if !errors.As(err, &e) || !slices.Equal(e.Choices, directory.RegionCodes) || !strings.Contains(e.Message, `"mars"`) {
+		if !errors.As(err, &e) || !slices.Equal(e.Choices, directory.RegionCodes()) || !strings.Contains(e.Message, `"mars"`) {
 			t.Errorf("error %v: choices %q", err, e.Choices)
 		}
 	})
@@ -1042,4 +1042,29 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestListsAreTheCallersToChange: the lists the package hands out are copies, so a caller that changes one
+// changes neither the package's rules nor the choices its errors offer.
+func TestListsAreTheCallersToChange(t *testing.T) {
+	t.Parallel()
+	codes, types := directory.RegionCodes(), directory.SearchTypes()
+	codes[0], types[0] = "mars", "Planet"
+	if directory.RegionCodes()[0] != "global" || directory.SearchTypes()[0] != directory.KindRegion {
+		t.Fatal("changing a returned list changed the package's")
+	}
+	if err := directory.CheckRole(directory.RoleEditor, []string{"mars"}); code(err) != directory.CodeInvalidInput {
+		t.Errorf("an editor of mars: %v, want BAD_USER_INPUT", err)
+	}
+	_, s := seededLog(t)
+	_, err := s.rm.Snapshot().Search("seoul", []string{"Planet"}, directory.PageArgs{})
+	var e *directory.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("a search of planets: %v", err)
+	}
+	e.Choices[0] = "Planet"
+	_, err = s.rm.Snapshot().Search("seoul", []string{"Planet"}, directory.PageArgs{})
+	if !errors.As(err, &e) || e.Choices[0] != directory.KindRegion {
+		t.Errorf("changing an error's choices changed the next error's: %v", e.Choices)
+	}
 }

@@ -144,7 +144,7 @@ func (s *Snapshot) Offices(f OfficeFilter, o Order, p PageArgs) (*Page[*Office],
 	if err := addCountry(&terms, "filter.country", f.Country); err != nil {
 		return nil, err
 	}
-	if err := addEnum(&terms, "filter.kind", dimKind, f.Kind, OfficeKinds); err != nil {
+	if err := addEnum(&terms, "filter.kind", dimKind, f.Kind, officeKinds); err != nil {
 		return nil, err
 	}
 	if err := addKey(&terms, "filter.secretariat", dimSecretariat, KindSecretariat, f.Secretariat, s.Secretariat(f.Secretariat) != nil); err != nil {
@@ -165,13 +165,13 @@ func (s *Snapshot) Cities(f CityFilter, o Order, p PageArgs) (*Page[*City], erro
 	if err := addCountry(&terms, "filter.country", f.Country); err != nil {
 		return nil, err
 	}
-	if err := addEnum(&terms, "filter.kind", dimKind, f.Kind, CityKinds); err != nil {
+	if err := addEnum(&terms, "filter.kind", dimKind, f.Kind, cityKinds); err != nil {
 		return nil, err
 	}
-	if err := addEnum(&terms, "filter.membershipCategory", dimCategory, f.MembershipCategory, MembershipCategories); err != nil {
+	if err := addEnum(&terms, "filter.membershipCategory", dimCategory, f.MembershipCategory, membershipCategories); err != nil {
 		return nil, err
 	}
-	if err := addEnum(&terms, "filter.membershipStatus", dimStatus, f.MembershipStatus, MembershipStatuses); err != nil {
+	if err := addEnum(&terms, "filter.membershipStatus", dimStatus, f.MembershipStatus, membershipStatuses); err != nil {
 		return nil, err
 	}
 	if err := addKey(&terms, "filter.secretariat", dimSecretariat, KindSecretariat, f.Secretariat, s.Secretariat(f.Secretariat) != nil); err != nil {
@@ -200,7 +200,7 @@ func (s *Snapshot) Programs(f ProgramFilter, o Order, p PageArgs) (*Page[*Progra
 	if err := s.addRegion(&terms, "filter.region", f.Region); err != nil {
 		return nil, err
 	}
-	if err := addEnum(&terms, "filter.kind", dimKind, f.Kind, ProgramKinds); err != nil {
+	if err := addEnum(&terms, "filter.kind", dimKind, f.Kind, programKinds); err != nil {
 		return nil, err
 	}
 	if f.Year != 0 {

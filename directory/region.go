@@ -1,5 +1,7 @@
 package directory
 
+import "slices"
+
 // ICLEI region codes. They are the stable, readable keys of the regions in the directory; the nine regions
 // come from ICLEI's regional structure, and Global is the level of the World Secretariat.
 const (
@@ -15,8 +17,11 @@ const (
 	RegionSoutheastAsia                 = "southeast-asia"
 )
 
-// RegionCodes lists every region code, the global level first.
-var RegionCodes = []string{
+// regionCodes lists every region code, the global level first.
+var regionCodes = []string{
 	RegionGlobal, RegionAfrica, RegionEastAsia, RegionEurope, RegionMexicoCentralAmericaCaribbean,
 	RegionNorthAmerica, RegionOceania, RegionSouthAmerica, RegionSouthAsia, RegionSoutheastAsia,
 }
+
+// RegionCodes returns every region code, the global level first: a new slice, which the caller may change.
+func RegionCodes() []string { return slices.Clone(regionCodes) }

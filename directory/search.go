@@ -20,8 +20,11 @@ const (
 	MatchContains MatchKind = "CONTAINS"
 )
 
-// SearchTypes lists the kinds of record search looks through.
-var SearchTypes = []string{KindRegion, KindSecretariat, KindOffice, KindCity, KindProgram, KindOrganization, KindPerson}
+// searchTypes lists the kinds of record search looks through.
+var searchTypes = []string{KindRegion, KindSecretariat, KindOffice, KindCity, KindProgram, KindOrganization, KindPerson}
+
+// SearchTypes returns the kinds of record search looks through: a new slice, which the caller may change.
+func SearchTypes() []string { return slices.Clone(searchTypes) }
 
 // MaxSearchQueryLength bounds a search query, in characters.
 const MaxSearchQueryLength = 200
@@ -202,9 +205,9 @@ func (s *Snapshot) Search(query string, types []string, p PageArgs) (*Page[*Sear
 		return nil, Invalid("query", "query must be at most %d characters long", MaxSearchQueryLength)
 	}
 	for _, t := range types {
-		if !slices.Contains(SearchTypes, t) {
-			return nil, &Error{Code: CodeInvalidInput, Field: "types", Choices: SearchTypes,
-				Message: "unknown type " + t + "; valid types are " + strings.Join(SearchTypes, ", ")}
+		if !slices.Contains(searchTypes, t) {
+			return nil, &Error{Code: CodeInvalidInput, Field: "types", Choices: SearchTypes(),
+				Message: "unknown type " + t + "; valid types are " + strings.Join(searchTypes, ", ")}
 		}
 	}
 	w, err := p.window("Search")

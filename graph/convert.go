@@ -65,7 +65,7 @@ func searchType(kind string) string { return strings.ToUpper(kind) }
 func searchKinds(types []string) []string {
 	kinds := make([]string, 0, len(types))
 	for _, t := range types {
-		for _, k := range directory.SearchTypes {
+		for _, k := range directory.SearchTypes() {
 			if strings.ToUpper(k) == t {
 				kinds = append(kinds, k)
 			}

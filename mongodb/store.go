@@ -117,10 +117,18 @@ func (s *Store) Materialized(ctx context.Context) (int64, error) {
 // SetMaterialized records that the record collections hold the log up to the revision. $max never moves the
 // mark back, whichever server writes last.
 func (s *Store) SetMaterialized(ctx context.Context, revision int64) error {
-	_, err := s.db.Collection(colMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: materializedID}},
-		bson.D{{Key: "$max", Value: bson.D{{Key: "revision", Value: revision}}},
-			{Key: "$set", Value: bson.D{{Key: "updatedAt", Value: time.Now().UTC()}}}},
-		options.UpdateOne().SetUpsert(true))
+	update := func() error {
+		_, err := s.db.Collection(colMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: materializedID}},
+			bson.D{{Key: "$max", Value: bson.D{{Key: "revision", Value: revision}}},
+				{Key: "$set", Value: bson.D{{Key: "updatedAt", Value: time.Now().UTC()}}}},
+			options.UpdateOne().SetUpsert(true))
+		return err
+	}
+	err := update()
+	if mongo.IsDuplicateKeyError(err) {
+		// Another server inserted the mark at the same instant; now there is one to update.
+		err = update()
+	}
 	if err != nil {
 		return fmt.Errorf("record the materialized revision: %w", err)
 	}
@@ -152,36 +160,54 @@ func (s *Store) Materialize(ctx context.Context, e *directory.Entry, snap *direc
 		} else {
 			id = k.id(c.Before)
 		}
-		var current struct {
-			Rev int64 `bson:"rev"`
-		}
-		err := col.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "rev", Value: 1}})).Decode(&current)
-		switch {
-		case errors.Is(err, mongo.ErrNoDocuments):
-		case err != nil:
-			return fmt.Errorf("materialize entry %d: read %s %s: %w", e.Revision, k.collection, id, err)
-		case current.Rev >= e.Revision:
-			continue
-		}
-		var history []int64
-		for _, rev := range snap.History(c.Kind, c.Key) {
-			if rev <= e.Revision {
-				history = append(history, rev)
+		// Servers that materialize a new record at the same instant all find no document and all insert it; all
+		// but the first fail on the _id, read the document the first wrote, and go on as if they had found it.
+		var err error
+		for range 3 {
+			if err = s.materializeChange(ctx, e, doc.Changes[i], c, col, id, snap); !mongo.IsDuplicateKeyError(err) {
+				break
 			}
 		}
-		var replacement any
-		if c.After != nil {
-			var d bson.D
-			if err := bson.Unmarshal(doc.Changes[i].After, &d); err != nil {
-				return fmt.Errorf("materialize entry %d: %w", e.Revision, err)
-			}
-			replacement = append(d, bson.E{Key: "revisions", Value: history})
-		} else {
-			replacement = tombstone{ID: id, Rev: e.Revision, Deleted: true, UpdatedAt: e.At.UTC(), UpdatedBy: e.Actor, Revisions: history}
+		if err != nil {
+			return err
 		}
-		if _, err := col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, replacement, options.Replace().SetUpsert(true)); err != nil {
-			return fmt.Errorf("materialize entry %d into %s: %w", e.Revision, k.collection, err)
+	}
+	return nil
+}
+
+// materializeChange writes one record's change into its collection, unless the document there is of the entry
+// or a later one.
+func (s *Store) materializeChange(ctx context.Context, e *directory.Entry, cd changeDoc, c directory.Change, col *mongo.Collection,
+	id string, snap *directory.Snapshot) error {
+	var current struct {
+		Rev int64 `bson:"rev"`
+	}
+	err := col.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "rev", Value: 1}})).Decode(&current)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+	case err != nil:
+		return fmt.Errorf("materialize entry %d: read %s %s: %w", e.Revision, col.Name(), id, err)
+	case current.Rev >= e.Revision:
+		return nil
+	}
+	var history []int64
+	for _, rev := range snap.History(c.Kind, c.Key) {
+		if rev <= e.Revision {
+			history = append(history, rev)
 		}
+	}
+	var replacement any
+	if c.After != nil {
+		var d bson.D
+		if err := bson.Unmarshal(cd.After, &d); err != nil {
+			return fmt.Errorf("materialize entry %d: %w", e.Revision, err)
+		}
+		replacement = append(d, bson.E{Key: "revisions", Value: history})
+	} else {
+		replacement = tombstone{ID: id, Rev: e.Revision, Deleted: true, UpdatedAt: e.At.UTC(), UpdatedBy: e.Actor, Revisions: history}
+	}
+	if _, err := col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, replacement, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("materialize entry %d into %s: %w", e.Revision, col.Name(), err)
 	}
 	return nil
 }

@@ -237,6 +237,48 @@ func TestMaterializingIsIdempotentAndNeverGoesBack(t *testing.T) {
 	})
 }
 
+// Every server materializes every entry, so several write a new record's document, and the first mark, at the
+// same instant: the first inserts it, and the others find it there instead of failing on its _id.
+func TestServersMaterializeOneEntryAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	const servers = 4
+	for rev := int64(1); rev <= 20; rev++ {
+		key := fmt.Sprintf("p%d", rev)
+		e := &directory.Entry{Revision: rev, At: time.Now(), Actor: "t", WriteID: fmt.Sprint(rev),
+			Changes: []directory.Change{{Kind: directory.KindPerson, Key: key, Action: directory.ActionCreate,
+				After: &directory.Person{Key: key, Name: "Person " + key, Version: 1}}}}
+		snap := directory.NewSnapshot(directory.Data{Revision: rev, History: []directory.RecordHistory{
+			{Kind: directory.KindPerson, Key: key, Revisions: []int64{rev}}}}, time.Now())
+		start := make(chan struct{})
+		errs := make([]error, servers)
+		var wg sync.WaitGroup
+		for i := range servers {
+			wg.Go(func() {
+				<-start
+				if errs[i] = s.Materialize(ctx, e, snap); errs[i] == nil {
+					errs[i] = s.SetMaterialized(ctx, rev)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("revision %d: %v", rev, err)
+			}
+		}
+	}
+	d, err := s.LoadMaterialized(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.People) != 20 || d.Revision != 20 {
+		t.Errorf("%d people materialized up to revision %d, want 20 and 20", len(d.People), d.Revision)
+	}
+}
+
 func TestTheRecordCollectionsHoldWhatTheLogSays(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
