@@ -49,9 +49,9 @@ func (f *FeedFilter) Validate(field string) error {
 		}
 	}
 	for _, r := range f.Regions {
-		if !slices.Contains(RegionCodes, r) {
-			return &Error{Code: CodeInvalidInput, Field: field + ".regions", Choices: RegionCodes,
-				Message: fmt.Sprintf("unknown region %q; the regions are %s", r, strings.Join(RegionCodes, ", "))}
+		if !slices.Contains(regionCodes, r) {
+			return &Error{Code: CodeInvalidInput, Field: field + ".regions", Choices: RegionCodes(),
+				Message: fmt.Sprintf("unknown region %q; the regions are %s", r, strings.Join(regionCodes, ", "))}
 		}
 	}
 	for _, k := range f.Keys {
@@ -361,9 +361,9 @@ type MembershipFilter struct {
 
 // Validate checks the filter's region.
 func (f *MembershipFilter) Validate() error {
-	if f.Region != "" && !slices.Contains(RegionCodes, f.Region) {
-		return &Error{Code: CodeInvalidInput, Field: "region", Choices: RegionCodes,
-			Message: fmt.Sprintf("unknown region %q; the regions are %s", f.Region, strings.Join(RegionCodes, ", "))}
+	if f.Region != "" && !slices.Contains(regionCodes, f.Region) {
+		return &Error{Code: CodeInvalidInput, Field: "region", Choices: RegionCodes(),
+			Message: fmt.Sprintf("unknown region %q; the regions are %s", f.Region, strings.Join(regionCodes, ", "))}
 	}
 	if len(f.City) > maxKeyLength {
 		return Invalid("city", "a city key is 1 to %d characters", maxKeyLength)
