@@ -152,15 +152,18 @@ func Build[T any](spec *Spec[T], records []*T) *Table[T] {
 		rows = append(rows, t.newRow(x))
 	}
 	// Keep the last record of each key.
-	slices.SortStableFunc(rows, func(a, b *row[T]) int { return strings.Compare(a.key, b.key) })
+	seen := make(map[string]int, len(rows))
 	kept := rows[:0]
-	for i, r := range rows {
-		if i+1 < len(rows) && rows[i+1].key == r.key {
+	for _, r := range rows {
+		if i, dup := seen[r.key]; dup {
+			kept[i] = r
 			continue
 		}
+		seen[r.key] = len(kept)
 		kept = append(kept, r)
 	}
 	rows = kept
+	slices.SortFunc(rows, func(a, b *row[T]) int { return strings.Compare(a.key, b.key) })
 	for _, r := range rows {
 		t.byKey.Load(r)
 	}
@@ -172,9 +175,7 @@ func Build[T any](spec *Spec[T], records []*T) *Table[T] {
 	listOf := map[dimValue]int{}
 	var lists []dimValue
 	rowLists := make([][]int, len(rows)) // rowLists[i] are the lists rows[i] is in
-	position := make(map[*row[T]]int, len(rows))
 	for i, r := range rows {
-		position[r] = i
 		for d, values := range r.dims {
 			for _, v := range values {
 				k := dimValue{d, v}
@@ -202,12 +203,21 @@ func Build[T any](spec *Spec[T], records []*T) *Table[T] {
 	var wg sync.WaitGroup
 	for o, ord := range t.ords {
 		wg.Go(func() {
-			sorted := slices.Clone(rows)
-			slices.SortFunc(sorted, func(a, b *row[T]) int { return a.sort[o].Compare(&b.sort[o]) })
+			// Sorting the keys by value, beside the rows' positions, keeps each comparison in one cache line.
+			type keyed struct {
+				key SortKey
+				at  int
+			}
+			sorted := make([]keyed, len(rows))
+			for i, r := range rows {
+				sorted[i] = keyed{r.sort[o], i}
+			}
+			slices.SortFunc(sorted, func(a, b keyed) int { return a.key.Compare(&b.key) })
 			trees := make([]*btree.BTreeG[*row[T]], len(lists))
-			for _, r := range sorted {
+			for _, k := range sorted {
+				r := rows[k.at]
 				ord.all.Load(r)
-				for _, id := range rowLists[position[r]] {
+				for _, id := range rowLists[k.at] {
 					if trees[id] == nil {
 						trees[id] = btree.NewBTreeGOptions(t.rowLess(o), treeOptions)
 					}
