@@ -49,10 +49,17 @@ type Edge[T any] struct {
 	Node  T
 	key   index.SortKey
 	order string
+	// cursor, where set, is the cursor itself (the change feed's cursors are revisions).
+	cursor string
 }
 
 // Cursor returns the opaque cursor that names the edge's position in its connection.
-func (e Edge[T]) Cursor() string { return encodeCursor(e.order, &e.key) }
+func (e Edge[T]) Cursor() string {
+	if e.cursor != "" {
+		return e.cursor
+	}
+	return encodeCursor(e.order, &e.key)
+}
 
 // PageInfo tells a client where a page stands in its connection.
 type PageInfo struct {

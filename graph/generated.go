@@ -8436,10 +8436,26 @@ func (ec *executionContext) fieldContext_LogEntryConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _LogEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_LogEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LogEntryEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("LogEntryEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _LogEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
