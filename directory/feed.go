@@ -174,7 +174,7 @@ func (e *FeedEntry) Cursor() string { return strconv.FormatInt(e.Revision, 10) }
 func (p *FeedPage) Edges() []*Edge[*FeedEntry] {
 	edges := make([]*Edge[*FeedEntry], len(p.Entries))
 	for i, e := range p.Entries {
-		edges[i] = &Edge[*FeedEntry]{Cursor: e.Cursor(), Node: e}
+		edges[i] = &Edge[*FeedEntry]{cursor: e.Cursor(), Node: e}
 	}
 	return edges
 }

@@ -8021,10 +8021,26 @@ func (ec *executionContext) fieldContext_CityConnection_totalCount(_ context.Con
 }
 
 func (ec *executionContext) _CityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.City]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_CityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CityEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("CityEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _CityEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.City]) (ret graphql.Marshaler) {
@@ -8733,10 +8749,26 @@ func (ec *executionContext) fieldContext_LogEntryConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _LogEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_LogEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LogEntryEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("LogEntryEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _LogEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
@@ -9469,10 +9501,26 @@ func (ec *executionContext) fieldContext_MembershipApplicationConnection_totalCo
 }
 
 func (ec *executionContext) _MembershipApplicationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Application]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipApplicationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_MembershipApplicationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _MembershipApplicationEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Application]) (ret graphql.Marshaler) {
@@ -11173,10 +11221,26 @@ func (ec *executionContext) fieldContext_OfficeDistance_distanceKm(_ context.Con
 }
 
 func (ec *executionContext) _OfficeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Office]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_OfficeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OfficeEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("OfficeEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _OfficeEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Office]) (ret graphql.Marshaler) {
@@ -11650,10 +11714,26 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Organization]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("OrganizationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Organization]) (ret graphql.Marshaler) {
@@ -12001,10 +12081,26 @@ func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Person]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PersonEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Person]) (ret graphql.Marshaler) {
@@ -12737,10 +12833,26 @@ func (ec *executionContext) fieldContext_ProgramConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ProgramEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Program]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_ProgramEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProgramEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProgramEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProgramEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Program]) (ret graphql.Marshaler) {
@@ -14719,10 +14831,26 @@ func (ec *executionContext) fieldContext_SearchResultConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.SearchResult]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_SearchResultEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SearchResultEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("SearchResultEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _SearchResultEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.SearchResult]) (ret graphql.Marshaler) {
@@ -15103,10 +15231,26 @@ func (ec *executionContext) fieldContext_SecretariatConnection_totalCount(_ cont
 }
 
 func (ec *executionContext) _SecretariatEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Secretariat]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SecretariatEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_SecretariatEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SecretariatEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("SecretariatEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _SecretariatEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Secretariat]) (ret graphql.Marshaler) {
