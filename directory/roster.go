@@ -39,6 +39,12 @@ type RosterRow struct {
 	RepresentativeTitle string
 }
 
+// MemberImportInput is a member roster to import: where its rows come from, such as a file's name, and the rows.
+type MemberImportInput struct {
+	Source string
+	Rows   []RosterRow
+}
+
 // ImportOutcome says what a roster import does with a row.
 type ImportOutcome string
 
@@ -96,10 +102,10 @@ func (r *ImportReport) Refuse(rows ...ImportResult) {
 // ImportMembers imports a member roster: each row creates or updates its city and grants or changes its
 // membership, by the same rules as createCity, updateCity, grantMembership and changeMembership. Each row is
 // planned on its own against the snapshot at the head of the change log, and with apply each row that changes
-// something is one entry of the log, whose reason names source and the row's line; the city's provenance
+// something is one entry of the log, whose reason names the input's source and the row's line; the city's provenance
 // names them too. A refused row changes nothing and stops no other. Without apply nothing is written and the
 // report says what an import would do. Importing a roster again changes nothing. Admins only.
-func (w *Writer) ImportMembers(ctx context.Context, p *Principal, source string, rows []RosterRow, apply bool) (*ImportReport, error) {
+func (w *Writer) ImportMembers(ctx context.Context, p *Principal, in MemberImportInput, apply bool) (*ImportReport, error) {
 	if p == nil {
 		return nil, ErrUnauthenticated("importing a roster needs a token")
 	}
@@ -107,7 +113,7 @@ func (w *Writer) ImportMembers(ctx context.Context, p *Principal, source string,
 		return nil, err
 	}
 	v := &validator{prefix: "input."}
-	source = v.text("source", source, true, maxName)
+	source, rows := v.text("source", in.Source, true, maxName), in.Rows
 	switch {
 	case len(rows) == 0:
 		v.fail("rows", "a roster needs at least one row")

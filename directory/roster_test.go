@@ -41,7 +41,7 @@ func TestImportMembersDryRunThenApplyThenAgain(t *testing.T) {
 	seoulBefore := s.rm.Snapshot().City("seoul")
 
 	entries, before := log.Len(), s.rm.Snapshot()
-	dry, err := s.w.ImportMembers(ctx, admin, "roster.csv", rosterRows(t), false)
+	dry, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "roster.csv", Rows: rosterRows(t)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestImportMembersDryRunThenApplyThenAgain(t *testing.T) {
 		t.Errorf("Seoul's changes = %s", got)
 	}
 
-	applied, err := s.w.ImportMembers(ctx, admin, "roster.csv", rosterRows(t), true)
+	applied, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "roster.csv", Rows: rosterRows(t)}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestImportMembersDryRunThenApplyThenAgain(t *testing.T) {
 	}
 
 	entries, before = log.Len(), s.rm.Snapshot()
-	again, err := s.w.ImportMembers(ctx, admin, "roster.csv", rosterRows(t), true)
+	again, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "roster.csv", Rows: rosterRows(t)}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestImportMembersDryRunThenApplyThenAgain(t *testing.T) {
 	rows := rosterRows(t)
 	rows[0].Population, rows[0].Category, rows[0].RepresentativeTitle = 49000, directory.MembershipAssociate, ""
 	rows[1].Status = directory.MembershipActive
-	changed, err := s.w.ImportMembers(ctx, admin, "roster-2027.csv", rows, true)
+	changed, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "roster-2027.csv", Rows: rows}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestImportMembersRefusesBadRowsAndWritesTheGoodOnes(t *testing.T) {
 		edit(18, func(r *directory.RosterRow) { r.Name = "Fixture Ended" }),
 	}
 	entries := log.Len()
-	r, err := s.w.ImportMembers(ctx, admin, "bad.csv", rows, true)
+	r, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "bad.csv", Rows: rows}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,13 +247,13 @@ func TestImportMembersCallBounds(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before, entries := s.rm.Snapshot(), log.Len()
-			_, err := s.w.ImportMembers(ctx, c.p, c.source, c.rows, true)
+			_, err := s.w.ImportMembers(ctx, c.p, directory.MemberImportInput{Source: c.source, Rows: c.rows}, true)
 			wantRefused(t, log, s, before, entries, err, c.want, c.field)
 		})
 	}
 
 	// Rows without a line are numbered by their position.
-	r, err := s.w.ImportMembers(ctx, admin, "r.csv", []directory.RosterRow{row, row}, false)
+	r, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "r.csv", Rows: []directory.RosterRow{row, row}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
