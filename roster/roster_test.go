@@ -132,3 +132,20 @@ line 6: refused: BAD_USER_INPUT in member_since: since must not be in the future
 		t.Errorf("applied report:\n%s", got)
 	}
 }
+
+func TestTheREADMEDocumentsEveryColumn(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range roster.Columns {
+		required := "no"
+		if c.Required {
+			required = "yes"
+		}
+		if row := fmt.Sprintf("| `%s` | %s | `%s` |", c.Name, required, c.Field); !strings.Contains(string(readme), row) {
+			t.Errorf("README.md's table of roster columns has no row starting %s", row)
+		}
+	}
+}
