@@ -35,7 +35,7 @@ func commandEnv(s *testServer) func(string) string {
 }
 
 // runCommand runs a command of the server binary and returns the last line it printed.
-func runCommand(t *testing.T, s *testServer, args ...string) string {
+func runCommand(t testing.TB, s *testServer, args ...string) string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), append([]string{"directory"}, args...), commandEnv(s), &stdout, &stderr); err != nil {
@@ -46,7 +46,7 @@ func runCommand(t *testing.T, s *testServer, args ...string) string {
 }
 
 // mintAPIKey creates an API key with the mint-key command and returns it.
-func mintAPIKey(t *testing.T, s *testServer, name, role string, regions ...string) string {
+func mintAPIKey(t testing.TB, s *testServer, name, role string, regions ...string) string {
 	t.Helper()
 	args := []string{"mint-key", "-name", name, "-role", role}
 	if len(regions) > 0 {
@@ -64,7 +64,7 @@ func mintAPIKey(t *testing.T, s *testServer, name, role string, regions ...strin
 var leakWords = []string{"mongo", "ferret", "sqlite", "bson", "runtime", "goroutine", ".go:"}
 
 // checkNoLeak fails the test if an error message shows Go or database error text.
-func checkNoLeak(t *testing.T, errs []gqlError) {
+func checkNoLeak(t testing.TB, errs []gqlError) {
 	t.Helper()
 	for _, e := range errs {
 		for _, w := range leakWords {
@@ -79,7 +79,7 @@ func checkNoLeak(t *testing.T, errs []gqlError) {
 }
 
 // gql runs a GraphQL request and checks that no error message leaks internal text.
-func gql(t *testing.T, s *testServer, req request) *gqlResponse {
+func gql(t testing.TB, s *testServer, req request) *gqlResponse {
 	t.Helper()
 	r := s.do(t, req)
 	checkNoLeak(t, r.Errors)
@@ -87,7 +87,7 @@ func gql(t *testing.T, s *testServer, req request) *gqlResponse {
 }
 
 // mustGQL runs a request that must succeed and decodes its data into out.
-func mustGQL(t *testing.T, s *testServer, token, query string, vars map[string]any, out any) {
+func mustGQL(t testing.TB, s *testServer, token, query string, vars map[string]any, out any) {
 	t.Helper()
 	r := gql(t, s, request{Query: query, Variables: vars, Token: token})
 	if len(r.Errors) > 0 {
