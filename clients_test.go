@@ -85,20 +85,7 @@ func TestClientDocsQuoteTheExamples(t *testing.T) {
 // (examples/clients/check.mjs). It needs Node.js and the examples' npm packages; CI installs both.
 func TestClientSnippets(t *testing.T) {
 	t.Parallel()
-	node, err := exec.LookPath("node")
-	why := ""
-	switch {
-	case err != nil:
-		why = "Node.js (node) is not installed"
-	case func() bool { _, err := os.Stat("examples/clients/node_modules"); return err != nil }():
-		why = "the examples' npm packages are not installed; run npm ci --prefix examples/clients"
-	}
-	if why != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must run the client snippets: " + why)
-		}
-		t.Skip("skipping the client snippets: " + why)
-	}
+	node := nodeForExamples(t)
 	s := startServer(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -111,4 +98,46 @@ func TestClientSnippets(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
 	}
+}
+
+// TestSubscriptionClients runs the graphql-ws and graphql-sse clients of docs/clients.md against a real server
+// (examples/clients/subscriptions.mjs) while an admin grants a membership. It needs Node.js and the examples'
+// npm packages; CI installs both.
+func TestSubscriptionClients(t *testing.T) {
+	t.Parallel()
+	node := nodeForExamples(t)
+	s := startServer(t, nil)
+	key := s.mintKey(t, "dashboard-admin", "admin")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, "examples/clients/subscriptions.mjs", s.URL, key).CombinedOutput()
+	if err != nil {
+		t.Fatalf("subscriptions.mjs: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ok graphql-ws and graphql-sse receive", "ok private events", "ok errors carry extensions.code"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+}
+
+// nodeForExamples returns the path of Node.js for a test that runs the examples' scripts, or skips the test,
+// saying why, where Node.js or the examples' npm packages are missing. CI installs both and may not skip.
+func nodeForExamples(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	why := ""
+	switch {
+	case err != nil:
+		why = "Node.js (node) is not installed"
+	case func() bool { _, err := os.Stat("examples/clients/node_modules"); return err != nil }():
+		why = "the examples' npm packages are not installed; run npm ci --prefix examples/clients"
+	}
+	if why != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must run the examples' scripts: " + why)
+		}
+		t.Skip("skipping: " + why)
+	}
+	return node
 }

@@ -73,6 +73,10 @@ type config struct {
 	IdleTimeout  time.Duration
 	// MaxConnsPerClient bounds the connections one client address may hold open; 0 leaves them unbounded.
 	MaxConnsPerClient int
+	// SubscriptionsPerClient bounds the subscriptions one client address may hold open; Heartbeat is how often
+	// an idle subscription's stream shows it is alive.
+	SubscriptionsPerClient int
+	Heartbeat              time.Duration
 }
 
 // settingGroup names the settings a command reads: each command takes the groups it uses (commands).
@@ -193,6 +197,12 @@ func (cfg *config) settings() []setting {
 		{Env: "MAX_CONNECTIONS_PER_CLIENT", Flag: "max-connections-per-client", Default: "100", group: groupServer,
 			Help:  "connections one client address (an IPv6 client by its /64) may hold open; TRUSTED_PROXIES are not counted; 0 for no limit",
 			parse: integer(&cfg.MaxConnsPerClient, 0, math.MaxInt)},
+		{Env: "SUBSCRIPTIONS_PER_CLIENT", Flag: "subscriptions-per-client", Default: "20", group: groupServer,
+			Help:  "subscriptions one client address may hold open at once, over WebSockets and Server-Sent Events together",
+			parse: integer(&cfg.SubscriptionsPerClient, 1, math.MaxInt)},
+		{Env: "SUBSCRIPTION_HEARTBEAT", Flag: "subscription-heartbeat", Default: "15s", group: groupServer,
+			Help:  "how often a subscription with no event to send shows it is alive (a WebSocket ping, an event stream comment); a WebSocket client that does not answer two pings is cut off",
+			parse: duration(&cfg.Heartbeat)},
 		{Env: "RATE_LIMIT_PER_MINUTE", Flag: "rate-limit", Default: "600", group: groupServer,
 			Help:  "requests per minute one client address may make to any endpoint but the probes; 0 for no limit",
 			parse: integer(&cfg.RateLimit, 0, math.MaxInt)},

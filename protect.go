@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/graph"
 	"github.com/iclei/directory/httperror"
 	"github.com/iclei/directory/internal/httpconn"
 )
@@ -58,7 +59,9 @@ func clientKey(cfg *config) httprate.KeyFunc {
 
 // limitRequests returns the middleware that gives an endpoint a deadline per request and the per-client request
 // rate limit, one limit shared by every endpoint it wraps. probe endpoints (/healthz, /readyz, /metrics), which
-// load balancers and monitoring must reach however busy a client is, get the deadline only.
+// load balancers and monitoring must reach however busy a client is, get the deadline only. A request that
+// opens a stream (a subscription's WebSocket or event stream) counts against the rate limit once, and has no
+// deadline: the subscriptions per client, heartbeats and the server's shutdown bound it instead.
 func limitRequests(cfg *config) func(h http.Handler, probe bool) http.Handler {
 	var limiter *httprate.RateLimiter
 	if cfg.RateLimit > 0 {
@@ -72,6 +75,10 @@ func limitRequests(cfg *config) func(h http.Handler, probe bool) http.Handler {
 				if limiter.RespondOnLimit(w, r, client) {
 					return
 				}
+			}
+			if graph.IsStream(r) {
+				next.ServeHTTP(w, r)
+				return
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
 			defer cancel()

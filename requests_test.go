@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/iclei/directory/auth"
 	"github.com/iclei/directory/directory"
 )
 
@@ -58,6 +60,18 @@ func mintAPIKey(t testing.TB, s *testServer, name, role string, regions ...strin
 	}
 	s.waitForKey(t, key)
 	return key
+}
+
+// signedJWT returns a JWT of the role for the subject, signed with the secret of writeEnv's servers: a credential
+// the server takes at once, with no write to the change log. TestCredentialsFromTheCommandLine covers the keys
+// and JWTs the commands mint.
+func signedJWT(t *testing.T, subject string, role directory.Role, regions ...string) string {
+	t.Helper()
+	token, err := auth.MintJWT(auth.Config{Secret: []byte(testJWTSecret)}, subject, role, regions, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 // leakWords are words of Go, driver and database error text that no client may see.

@@ -35,6 +35,8 @@ type services struct {
 	metrics      *metrics.Metrics
 	// baseURL is where the server is reached (PUBLIC_URL, or else its listener), for links the exports write.
 	baseURL string
+	// streams ends every subscription's stream when the server shuts down.
+	streams context.Context
 }
 
 // newHTTPHandler routes the server's endpoints (docs/http.md lists them). Every route's latency is measured
@@ -56,6 +58,9 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		Limits: graph.Limits{MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields, MaxRepeats: cfg.MaxRepeats,
 			MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, MaxComplexity: cfg.MaxComplexity,
 			DisableSuggestions: !cfg.FieldSuggestions},
+		SubscriptionsPerClient: cfg.SubscriptionsPerClient, Heartbeat: cfg.Heartbeat, Streams: svc.streams,
+		ClientKey: func(r *http.Request) string { key, _ := clientKey(cfg)(r); return key },
+		Origins:   cfg.CORSOrigins,
 	})
 	if err != nil {
 		return nil, err

@@ -179,6 +179,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		}
 	}
 	rm := d.rm
+	// Subscriptions' streams end when the server shuts down (http.Server.Shutdown waits for them otherwise, and
+	// does not track WebSockets at all).
+	streams, endStreams := context.WithCancel(context.WithoutCancel(ctx))
+	defer endStreams()
 
 	handler, err := newHTTPHandler(cfg, log, services{
 		readModel:    rm,
@@ -190,11 +194,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		// The server's own registry: nothing is registered globally, and each server (each test's) has its own.
 		metrics: metrics.New(prometheus.NewRegistry(), rm, metrics.DefaultMaxOperationNames),
 		baseURL: cmp.Or(cfg.PublicURL, baseURL(ln.Addr())),
+		streams: streams,
 	})
 	if err != nil {
 		return err
 	}
 	srv := newServer(cfg, log, handler)
+	srv.RegisterOnShutdown(endStreams)
 	// Followers of the change log: this server's read model, the record collections, the checkpoint.
 	var wg sync.WaitGroup
 	followCtx, stopFollowing := context.WithCancel(ctx)

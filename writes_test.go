@@ -22,7 +22,7 @@ import (
 func TestWritesReachTheDatabase(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, writeEnv())
-	admin := mintAPIKey(t, s, "e2e-admin", "admin")
+	admin := signedJWT(t, "e2e-admin", directory.RoleAdmin)
 	st := openStore(t, s.MongoURI, s.Database)
 	ctx := context.Background()
 	const key = "e2e-office"
@@ -100,9 +100,9 @@ func TestWritesReachTheDatabase(t *testing.T) {
 		}
 	}
 	want := []string{
-		"DELETE v2 by apikey:e2e-admin: E2E Office Renamed -> <nil>",
-		"UPDATE v2 by apikey:e2e-admin: E2E Office -> E2E Office Renamed",
-		"CREATE v1 by apikey:e2e-admin: <nil> -> E2E Office",
+		"DELETE v2 by jwt:e2e-admin: E2E Office Renamed -> <nil>",
+		"UPDATE v2 by jwt:e2e-admin: E2E Office -> E2E Office Renamed",
+		"CREATE v1 by jwt:e2e-admin: <nil> -> E2E Office",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit trail:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -112,7 +112,7 @@ func TestWritesReachTheDatabase(t *testing.T) {
 func TestConcurrentWritesOnTheDatabaseHaveOneWinner(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, writeEnv())
-	admin := mintAPIKey(t, s, "racer", "admin")
+	admin := signedJWT(t, "racer", directory.RoleAdmin)
 	st := openStore(t, s.MongoURI, s.Database)
 	ctx := context.Background()
 	const n = 8
@@ -158,7 +158,7 @@ var referencePattern = regexp.MustCompile(`^ICLEI-[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-
 func TestApplicationsReachTheDatabase(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, writeEnv())
-	sea := mintAPIKey(t, s, "sea-editor", "editor", "southeast-asia")
+	sea := signedJWT(t, "sea-editor", directory.RoleEditor, "southeast-asia")
 	st := openStore(t, s.MongoURI, s.Database)
 	ctx := context.Background()
 

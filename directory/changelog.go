@@ -30,6 +30,8 @@ const (
 // KindProgram, KindOrganization, KindPerson, KindApplication).
 const (
 	KindAPIKey = "APIKey"
+	// KindWebhook is a webhook admins registered: a URL the directory posts its changes to.
+	KindWebhook = "Webhook"
 )
 
 // Entry is one entry of the change log: one write, which may change several records (an approved application
@@ -88,6 +90,8 @@ func newWriteID() string {
 	return hex.EncodeToString(b)
 }
 
-// Public reports whether a change is of a record that the public directory shows. Applications and API keys
-// are private: their changes are never shown to anonymous clients.
-func (c *Change) Public() bool { return c.Kind != KindApplication && c.Kind != KindAPIKey }
+// Public reports whether a change is of a record that the public directory shows. Applications, API keys and
+// webhooks are private: their changes are never shown to anonymous clients.
+func (c *Change) Public() bool {
+	return c.Kind != KindApplication && c.Kind != KindAPIKey && c.Kind != KindWebhook
+}

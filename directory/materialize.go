@@ -23,7 +23,11 @@ type Materializer interface {
 // Materialize writes every entry the read model applies into the store's record collections, in order, until
 // ctx is done. It starts from the store's mark, so entries a crashed server appended but did not materialize
 // are written by whichever server runs next. Every server runs it: writing an entry twice changes nothing.
+//
+// Stopping (ctx done) lets the write under way finish, so that nothing is written to the store after Materialize
+// returns: the store's own operation timeout bounds it.
 func (m *ReadModel) Materialize(ctx context.Context, mat Materializer, retry time.Duration) {
+	op := context.WithoutCancel(ctx)
 	done := int64(-1)
 	failing := false
 	fail := func(err error) {
@@ -39,7 +43,7 @@ func (m *ReadModel) Materialize(ctx context.Context, mat Materializer, retry tim
 	for ctx.Err() == nil {
 		changed := m.Changed()
 		if done < 0 {
-			mark, err := mat.Materialized(ctx)
+			mark, err := mat.Materialized(op)
 			if err != nil {
 				fail(err)
 				continue
@@ -53,12 +57,12 @@ func (m *ReadModel) Materialize(ctx context.Context, mat Materializer, retry tim
 		var err error
 		for done < target && ctx.Err() == nil {
 			var e *Entry
-			e, err = m.Entry(ctx, done+1)
+			e, err = m.Entry(op, done+1)
 			if err == nil && e == nil {
 				err = fmt.Errorf("the change log has no entry %d", done+1)
 			}
 			if err == nil {
-				err = mat.Materialize(ctx, e, m.Snapshot())
+				err = mat.Materialize(op, e, m.Snapshot())
 			}
 			if err != nil {
 				err = fmt.Errorf("materialize revision %d: %w", done+1, err)
@@ -67,7 +71,7 @@ func (m *ReadModel) Materialize(ctx context.Context, mat Materializer, retry tim
 			done++
 		}
 		if done == target {
-			if err := mat.SetMaterialized(ctx, done); err != nil {
+			if err := mat.SetMaterialized(op, done); err != nil {
 				fail(err)
 				continue
 			}

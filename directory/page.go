@@ -43,10 +43,22 @@ type Page[T any] struct {
 	total    func() int
 }
 
-// Edge is a record on a page and its cursor.
+// Edge is a record on a page and its cursor. The cursor is written only when asked for: most clients read a
+// connection's nodes and never its edges' cursors.
 type Edge[T any] struct {
-	Cursor string
-	Node   T
+	Node  T
+	key   index.SortKey
+	order string
+	// cursor, where set, is the cursor itself (the change feed's cursors are revisions).
+	cursor string
+}
+
+// Cursor returns the opaque cursor that names the edge's position in its connection.
+func (e Edge[T]) Cursor() string {
+	if e.cursor != "" {
+		return e.cursor
+	}
+	return encodeCursor(e.order, &e.key)
 }
 
 // PageInfo tells a client where a page stands in its connection.
@@ -110,12 +122,12 @@ func (a PageArgs) window(order string) (index.Window, error) {
 func pageFrom[T any](p *index.Page[T], cursorOrder string) *Page[T] {
 	page := &Page[T]{Edges: make([]Edge[T], len(p.Items)), total: p.Total}
 	for i, x := range p.Items {
-		page.Edges[i] = Edge[T]{Cursor: encodeCursor(cursorOrder, &p.Keys[i]), Node: x}
+		page.Edges[i] = Edge[T]{Node: x, key: p.Keys[i], order: cursorOrder}
 	}
 	page.PageInfo.HasNextPage, page.PageInfo.HasPreviousPage = p.HasNext, p.HasPrev
 	if len(page.Edges) > 0 {
-		page.PageInfo.StartCursor = &page.Edges[0].Cursor
-		page.PageInfo.EndCursor = &page.Edges[len(page.Edges)-1].Cursor
+		start, end := page.Edges[0].Cursor(), page.Edges[len(page.Edges)-1].Cursor()
+		page.PageInfo.StartCursor, page.PageInfo.EndCursor = &start, &end
 	}
 	return page
 }

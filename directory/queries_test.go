@@ -260,7 +260,7 @@ func pageOf[T any](p *directory.Page[*T], err error) ([]string, directory.PageIn
 	}
 	var cursors []string
 	for _, e := range p.Edges {
-		cursors = append(cursors, e.Cursor)
+		cursors = append(cursors, e.Cursor())
 	}
 	return keysOf(p.Nodes()), p.PageInfo, cursors, p.TotalCount(), nil
 }

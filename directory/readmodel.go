@@ -143,16 +143,22 @@ func (m *ReadModel) applyOwn(ctx context.Context, e *Entry) (*Snapshot, error) {
 // Entry returns the entry at the revision: from the entries applied last when it is one of them, else from the
 // log. It is nil when the log holds no such entry.
 func (m *ReadModel) Entry(ctx context.Context, revision int64) (*Entry, error) {
+	if e := m.recentEntry(revision); e != nil {
+		return e, nil
+	}
+	return m.log.Entry(ctx, revision)
+}
+
+// recentEntry returns the entry at the revision when it is one of the entries applied last, else nil.
+func (m *ReadModel) recentEntry(revision int64) *Entry {
 	m.recentMu.Lock()
+	defer m.recentMu.Unlock()
 	if n := len(m.recent); n > 0 {
 		if first := m.recent[0].Revision; revision >= first && revision < first+int64(n) {
-			e := m.recent[revision-first]
-			m.recentMu.Unlock()
-			return e, nil
+			return m.recent[revision-first]
 		}
 	}
-	m.recentMu.Unlock()
-	return m.log.Entry(ctx, revision)
+	return nil
 }
 
 // Poll catches up with the log every interval until ctx is done. Failures are logged once per outage; the last

@@ -14,14 +14,30 @@ import (
 
 type principalKey struct{}
 
+// caller is the operation's authenticated caller and the token that authenticated them, which a subscription
+// checks again for every event.
+type caller struct {
+	principal *directory.Principal
+	token     string
+}
+
+func withCaller(ctx context.Context, p *directory.Principal, token string) context.Context {
+	return context.WithValue(ctx, principalKey{}, caller{p, token})
+}
+
+func callerOf(ctx context.Context) caller {
+	c, _ := ctx.Value(principalKey{}).(caller)
+	return c
+}
+
 // principal returns the operation's authenticated caller, or nil.
 func principal(ctx context.Context) *directory.Principal {
-	p, _ := ctx.Value(principalKey{}).(*directory.Principal)
-	return p
+	return callerOf(ctx).principal
 }
 
 // authenticate reads the operation's bearer token. Without one the operation runs anonymously (public reads
-// and applications need none); a malformed or rejected token fails the whole operation.
+// and applications need none), or as the init payload of its WebSocket connection authenticated it; a
+// malformed or rejected token fails the whole operation.
 func (r *Resolver) authenticate(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	h := strings.TrimSpace(graphql.GetOperationContext(ctx).Headers.Get("Authorization"))
 	if h == "" {
@@ -35,7 +51,7 @@ func (r *Resolver) authenticate(ctx context.Context, next graphql.OperationHandl
 	if err != nil {
 		return r.errorResponse(ctx, err)
 	}
-	return next(context.WithValue(ctx, principalKey{}, p))
+	return next(withCaller(ctx, p, strings.TrimSpace(token)))
 }
 
 // errorResponse answers an operation with a single error, presented like any other.

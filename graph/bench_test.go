@@ -368,7 +368,7 @@ func plainCitiesOf(s *directory.Snapshot, query url.Values, region string) (*pla
 	conn.PageInfo.HasNextPage, conn.PageInfo.EndCursor = p.PageInfo.HasNextPage, p.PageInfo.EndCursor
 	for i, e := range p.Edges {
 		c := e.Node
-		conn.Edges[i] = plainCityEdge{Cursor: e.Cursor, Node: plainCity{
+		conn.Edges[i] = plainCityEdge{Cursor: e.Cursor(), Node: plainCity{
 			Key: c.Key, Name: c.Name, Country: plainCode{c.Country}, Region: plainCode{c.Region}, Population: optionalInt(c.Population),
 		}}
 	}

@@ -37,11 +37,15 @@ type ResolverRoot interface {
 	Address() AddressResolver
 	Affiliation() AffiliationResolver
 	ApplicationReceipt() ApplicationReceiptResolver
+	Change() ChangeResolver
 	City() CityResolver
 	Country() CountryResolver
 	Counts() CountsResolver
+	LogEntry() LogEntryResolver
+	LogEntryConnection() LogEntryConnectionResolver
 	Membership() MembershipResolver
 	MembershipApplication() MembershipApplicationResolver
+	MembershipEvent() MembershipEventResolver
 	Mutation() MutationResolver
 	Office() OfficeResolver
 	Organization() OrganizationResolver
@@ -55,6 +59,7 @@ type ResolverRoot interface {
 	SearchResult() SearchResultResolver
 	Secretariat() SecretariatResolver
 	SiteVisit() SiteVisitResolver
+	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
 }
 
@@ -105,6 +110,16 @@ type ComplexityRoot struct {
 		Key     func(childComplexity int) int
 		Kind    func(childComplexity int) int
 		Version func(childComplexity int) int
+	}
+
+	Change struct {
+		Action        func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Key           func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Record        func(childComplexity int) int
+		RecordVersion func(childComplexity int) int
+		Regions       func(childComplexity int) int
 	}
 
 	City struct {
@@ -188,6 +203,25 @@ type ComplexityRoot struct {
 		Precision func(childComplexity int) int
 	}
 
+	LogEntry struct {
+		Actor    func(childComplexity int) int
+		At       func(childComplexity int) int
+		Changes  func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Revision func(childComplexity int) int
+	}
+
+	LogEntryConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	LogEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Membership struct {
 		Category    func(childComplexity int) int
 		City        func(childComplexity int) int
@@ -231,6 +265,19 @@ type ComplexityRoot struct {
 	MembershipApplicationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MembershipChange struct {
+		Action     func(childComplexity int) int
+		City       func(childComplexity int) int
+		Membership func(childComplexity int) int
+		Previous   func(childComplexity int) int
+	}
+
+	MembershipEvent struct {
+		At       func(childComplexity int) int
+		Changes  func(childComplexity int) int
+		Revision func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -410,6 +457,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AuditTrail                  func(childComplexity int, id string) int
+		Changes                     func(childComplexity int, filter *directory.FeedFilter, first *int, after *string) int
 		Cities                      func(childComplexity int, filter *directory.CityFilter, orderBy *directory.Order, first *int, after *string, last *int, before *string) int
 		City                        func(childComplexity int, key string) int
 		Countries                   func(childComplexity int, region *string) int
@@ -515,6 +563,11 @@ type ComplexityRoot struct {
 		StartLine func(childComplexity int) int
 	}
 
+	Subscription struct {
+		DirectoryChanged  func(childComplexity int, filter *directory.FeedFilter, after *string) int
+		MembershipChanged func(childComplexity int, region *string, city *string, after *string) int
+	}
+
 	Viewer struct {
 		Regions func(childComplexity int) int
 		Role    func(childComplexity int) int
@@ -547,6 +600,12 @@ type ApplicationReceiptResolver interface {
 	Note(ctx context.Context, obj *directory.Application) (*string, error)
 	City(ctx context.Context, obj *directory.Application) (*directory.City, error)
 }
+type ChangeResolver interface {
+	ID(ctx context.Context, obj *directory.Change) (*string, error)
+
+	Regions(ctx context.Context, obj *directory.Change) ([]*directory.Region, error)
+	Record(ctx context.Context, obj *directory.Change) (model.Node, error)
+}
 type CityResolver interface {
 	LocalName(ctx context.Context, obj *directory.City, lang string) (*string, error)
 	Government(ctx context.Context, obj *directory.City) (*string, error)
@@ -572,6 +631,17 @@ type CountryResolver interface {
 type CountsResolver interface {
 	Countries(ctx context.Context, obj *directory.Counts) (int, error)
 }
+type LogEntryResolver interface {
+	Revision(ctx context.Context, obj *directory.FeedEntry) (string, error)
+
+	Actor(ctx context.Context, obj *directory.FeedEntry) (*string, error)
+	Reason(ctx context.Context, obj *directory.FeedEntry) (*string, error)
+}
+type LogEntryConnectionResolver interface {
+	Edges(ctx context.Context, obj *directory.FeedPage) ([]*directory.Edge[*directory.FeedEntry], error)
+	Nodes(ctx context.Context, obj *directory.FeedPage) ([]*directory.FeedEntry, error)
+	PageInfo(ctx context.Context, obj *directory.FeedPage) (*directory.PageInfo, error)
+}
 type MembershipResolver interface {
 	City(ctx context.Context, obj *directory.Membership) (*directory.City, error)
 
@@ -590,6 +660,9 @@ type MembershipApplicationResolver interface {
 	DecisionNote(ctx context.Context, obj *directory.Application) (*string, error)
 	City(ctx context.Context, obj *directory.Application) (*directory.City, error)
 	Membership(ctx context.Context, obj *directory.Application) (*directory.Membership, error)
+}
+type MembershipEventResolver interface {
+	Revision(ctx context.Context, obj *directory.MembershipEvent) (string, error)
 }
 type MutationResolver interface {
 	CreateOffice(ctx context.Context, input directory.OfficeInput) (*directory.Office, error)
@@ -676,6 +749,7 @@ type QueryResolver interface {
 	Search(ctx context.Context, query string, types []string, first *int, after *string, last *int, before *string) (*directory.Page[*directory.SearchResult], error)
 	NearestOffices(ctx context.Context, latitude float64, longitude float64, first *int) ([]*directory.OfficeDistance, error)
 	ServiceFor(ctx context.Context, country string) (*directory.Service, error)
+	Changes(ctx context.Context, filter *directory.FeedFilter, first *int, after *string) (*directory.FeedPage, error)
 	Viewer(ctx context.Context) (*directory.Principal, error)
 	MembershipApplicationStatus(ctx context.Context, reference string) (*directory.Application, error)
 	MembershipApplications(ctx context.Context, filter *directory.ApplicationFilter, first *int, after *string, last *int, before *string) (*directory.Page[*directory.Application], error)
@@ -703,6 +777,10 @@ type SecretariatResolver interface {
 type SiteVisitResolver interface {
 	Description(ctx context.Context, obj *directory.SiteVisit) (*string, error)
 	City(ctx context.Context, obj *directory.SiteVisit) (*directory.City, error)
+}
+type SubscriptionResolver interface {
+	DirectoryChanged(ctx context.Context, filter *directory.FeedFilter, after *string) (<-chan *directory.FeedEntry, error)
+	MembershipChanged(ctx context.Context, region *string, city *string, after *string) (<-chan *directory.MembershipEvent, error)
 }
 type ViewerResolver interface {
 	Regions(ctx context.Context, obj *directory.Principal) ([]*directory.Region, error)
@@ -910,6 +988,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Version(childComplexity), true
+
+	case "Change.action":
+		if e.ComplexityRoot.Change.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Action(childComplexity), true
+	case "Change.id":
+		if e.ComplexityRoot.Change.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ID(childComplexity), true
+	case "Change.key":
+		if e.ComplexityRoot.Change.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Key(childComplexity), true
+	case "Change.kind":
+		if e.ComplexityRoot.Change.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Kind(childComplexity), true
+	case "Change.record":
+		if e.ComplexityRoot.Change.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Record(childComplexity), true
+	case "Change.version":
+		if e.ComplexityRoot.Change.RecordVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.RecordVersion(childComplexity), true
+	case "Change.regions":
+		if e.ComplexityRoot.Change.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Regions(childComplexity), true
 
 	case "City.country":
 		if e.ComplexityRoot.City.Country == nil {
@@ -1269,6 +1390,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Location.Precision(childComplexity), true
 
+	case "LogEntry.actor":
+		if e.ComplexityRoot.LogEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Actor(childComplexity), true
+	case "LogEntry.at":
+		if e.ComplexityRoot.LogEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.At(childComplexity), true
+	case "LogEntry.changes":
+		if e.ComplexityRoot.LogEntry.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Changes(childComplexity), true
+	case "LogEntry.reason":
+		if e.ComplexityRoot.LogEntry.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Reason(childComplexity), true
+	case "LogEntry.revision":
+		if e.ComplexityRoot.LogEntry.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntry.Revision(childComplexity), true
+
+	case "LogEntryConnection.edges":
+		if e.ComplexityRoot.LogEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryConnection.Edges(childComplexity), true
+	case "LogEntryConnection.nodes":
+		if e.ComplexityRoot.LogEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryConnection.Nodes(childComplexity), true
+	case "LogEntryConnection.pageInfo":
+		if e.ComplexityRoot.LogEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryConnection.PageInfo(childComplexity), true
+
+	case "LogEntryEdge.cursor":
+		if e.ComplexityRoot.LogEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryEdge.Cursor(childComplexity), true
+	case "LogEntryEdge.node":
+		if e.ComplexityRoot.LogEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogEntryEdge.Node(childComplexity), true
+
 	case "Membership.category":
 		if e.ComplexityRoot.Membership.Category == nil {
 			break
@@ -1470,6 +1654,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MembershipApplicationEdge.Node(childComplexity), true
+
+	case "MembershipChange.action":
+		if e.ComplexityRoot.MembershipChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Action(childComplexity), true
+	case "MembershipChange.city":
+		if e.ComplexityRoot.MembershipChange.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.City(childComplexity), true
+	case "MembershipChange.membership":
+		if e.ComplexityRoot.MembershipChange.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Membership(childComplexity), true
+	case "MembershipChange.previous":
+		if e.ComplexityRoot.MembershipChange.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipChange.Previous(childComplexity), true
+
+	case "MembershipEvent.at":
+		if e.ComplexityRoot.MembershipEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEvent.At(childComplexity), true
+	case "MembershipEvent.changes":
+		if e.ComplexityRoot.MembershipEvent.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEvent.Changes(childComplexity), true
+	case "MembershipEvent.revision":
+		if e.ComplexityRoot.MembershipEvent.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEvent.Revision(childComplexity), true
 
 	case "Mutation.applyForMembership":
 		if e.ComplexityRoot.Mutation.ApplyForMembership == nil {
@@ -2329,6 +2557,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditTrail(childComplexity, args["id"].(string)), true
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["filter"].(*directory.FeedFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.cities":
 		if e.ComplexityRoot.Query.Cities == nil {
 			break
@@ -2924,6 +3163,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceRef.StartLine(childComplexity), true
 
+	case "Subscription.directoryChanged":
+		if e.ComplexityRoot.Subscription.DirectoryChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_directoryChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.DirectoryChanged(childComplexity, args["filter"].(*directory.FeedFilter), args["after"].(*string)), true
+	case "Subscription.membershipChanged":
+		if e.ComplexityRoot.Subscription.MembershipChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_membershipChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MembershipChanged(childComplexity, args["region"].(*string), args["city"].(*string), args["after"].(*string)), true
+
 	case "Viewer.regions":
 		if e.ComplexityRoot.Viewer.Regions == nil {
 			break
@@ -2957,6 +3219,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AffiliationInput", ec.unmarshalInputAffiliationInput),
 			graphql.NewInputUnmarshaler("ApplicationFilter", ec.unmarshalInputApplicationFilter),
 			graphql.NewInputUnmarshaler("ApplicationReviewInput", ec.unmarshalInputApplicationReviewInput),
+			graphql.NewInputUnmarshaler("ChangeFilter", ec.unmarshalInputChangeFilter),
 			graphql.NewInputUnmarshaler("ChangeMembershipInput", ec.unmarshalInputChangeMembershipInput),
 			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
 			graphql.NewInputUnmarshaler("CityInput", ec.unmarshalInputCityInput),
@@ -3034,6 +3297,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3061,7 +3341,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls"
+//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3073,6 +3353,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "schema/changes.graphqls", Input: sourceData("schema/changes.graphqls"), BuiltIn: false},
 	{Name: "schema/city.graphqls", Input: sourceData("schema/city.graphqls"), BuiltIn: false},
 	{Name: "schema/connection.graphqls", Input: sourceData("schema/connection.graphqls"), BuiltIn: false},
 	{Name: "schema/mutation.graphqls", Input: sourceData("schema/mutation.graphqls"), BuiltIn: false},
@@ -3081,6 +3362,7 @@ var sources = []*ast.Source{
 	{Name: "schema/region.graphqls", Input: sourceData("schema/region.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
+	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3176,6 +3458,26 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_after(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Change_kind(ctx, field)
+	case "key":
+		return ec.fieldContext_Change_key(ctx, field)
+	case "id":
+		return ec.fieldContext_Change_id(ctx, field)
+	case "action":
+		return ec.fieldContext_Change_action(ctx, field)
+	case "version":
+		return ec.fieldContext_Change_version(ctx, field)
+	case "regions":
+		return ec.fieldContext_Change_regions(ctx, field)
+	case "record":
+		return ec.fieldContext_Change_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
 
 func (ec *executionContext) childFields_City(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3340,6 +3642,44 @@ func (ec *executionContext) childFields_Location(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
 }
 
+func (ec *executionContext) childFields_LogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revision":
+		return ec.fieldContext_LogEntry_revision(ctx, field)
+	case "at":
+		return ec.fieldContext_LogEntry_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_LogEntry_actor(ctx, field)
+	case "reason":
+		return ec.fieldContext_LogEntry_reason(ctx, field)
+	case "changes":
+		return ec.fieldContext_LogEntry_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_LogEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LogEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LogEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LogEntryConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LogEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LogEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LogEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogEntryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3428,6 +3768,32 @@ func (ec *executionContext) childFields_MembershipApplicationEdge(ctx context.Co
 		return ec.fieldContext_MembershipApplicationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MembershipApplicationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_MembershipChange_action(ctx, field)
+	case "city":
+		return ec.fieldContext_MembershipChange_city(ctx, field)
+	case "membership":
+		return ec.fieldContext_MembershipChange_membership(ctx, field)
+	case "previous":
+		return ec.fieldContext_MembershipChange_previous(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipChange", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revision":
+		return ec.fieldContext_MembershipEvent_revision(ctx, field)
+	case "at":
+		return ec.fieldContext_MembershipEvent_at(ctx, field)
+	case "changes":
+		return ec.fieldContext_MembershipEvent_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Office(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4834,6 +5200,36 @@ func (ec *executionContext) field_Query_auditTrail_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*directory.FeedFilter, error) {
+			return ec.unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_cities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5784,6 +6180,58 @@ func (ec *executionContext) field_Secretariat_offices_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_directoryChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*directory.FeedFilter, error) {
+			return ec.unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_membershipChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "city",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["city"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6419,6 +6867,146 @@ func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Change_kind(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.Kind}
+}
+func (ec *executionContext) fieldContext_Change_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_key(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.Key}
+}
+func (ec *executionContext) fieldContext_Change_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_id(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Change_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineChangeResolver().ID(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Change_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Change_action(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return inlineString[directory.Action]{&obj.Action}
+}
+func (ec *executionContext) fieldContext_Change_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "AuditAction")
+}
+
+func (ec *executionContext) _Change_version(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordVersion(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Change_regions(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Change_regions(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]*directory.Region, error) {
+		return ec.inlineChangeResolver().Regions(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNRegion2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegionᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Change_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_record(ctx context.Context, field graphql.CollectedField, obj *directory.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Record(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _City_id(ctx context.Context, field graphql.CollectedField, obj *directory.City) (ret graphql.Marshaler) {
@@ -7120,10 +7708,26 @@ func (ec *executionContext) fieldContext_CityConnection_totalCount(_ context.Con
 }
 
 func (ec *executionContext) _CityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.City]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_CityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CityEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("CityEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _CityEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.City]) (ret graphql.Marshaler) {
@@ -7591,6 +8195,296 @@ func (ec *executionContext) _Location_curated(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Location_curated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LogEntry_revision(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineLogEntryResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _LogEntry_at(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_at(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.At
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LogEntry_actor(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_actor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineLogEntryResolver().Actor(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _LogEntry_reason(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_reason(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineLogEntryResolver().Reason(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _LogEntry_changes(ctx context.Context, field graphql.CollectedField, obj *directory.FeedEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntry_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Changes
+	fc.Result = res
+	return ec.marshalNChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChangeᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntry_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *directory.FeedPage) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]*directory.Edge[*directory.FeedEntry], error) {
+		return ec.inlineLogEntryConnectionResolver().Edges(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNLogEntryEdge2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *directory.FeedPage) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]*directory.FeedEntry, error) {
+		return ec.inlineLogEntryConnectionResolver().Nodes(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNLogEntry2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntryᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *directory.FeedPage) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*directory.PageInfo, error) {
+		return ec.inlineLogEntryConnectionResolver().PageInfo(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNPageInfo2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LogEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogEntryEdge", field, true, false, "String")
+}
+
+func (ec *executionContext) _LogEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.FeedEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_LogEntryEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Node
+	fc.Result = res
+	return ec.marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_LogEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LogEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntry(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
@@ -8294,10 +9188,26 @@ func (ec *executionContext) fieldContext_MembershipApplicationConnection_totalCo
 }
 
 func (ec *executionContext) _MembershipApplicationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Application]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipApplicationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_MembershipApplicationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("MembershipApplicationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _MembershipApplicationEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Application]) (ret graphql.Marshaler) {
@@ -8324,6 +9234,175 @@ func (ec *executionContext) fieldContext_MembershipApplicationEdge_node(_ contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MembershipApplication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipChange_action(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	return inlineString[directory.MembershipAction]{&obj.Action}
+}
+func (ec *executionContext) fieldContext_MembershipChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipChange", field, false, false, "MembershipAction")
+}
+
+func (ec *executionContext) _MembershipChange_city(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipChange_city(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.City
+	fc.Result = res
+	return ec.marshalNCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipChange_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipChange_membership(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipChange_membership(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Membership
+	fc.Result = res
+	return ec.marshalNMembership2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembership(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipChange_membership(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipChange_previous(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipChange) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipChange_previous(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Previous
+	fc.Result = res
+	return ec.marshalOMembership2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembership(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipChange_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipEvent_revision(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipEvent_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineMembershipEventResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipEvent_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _MembershipEvent_at(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipEvent_at(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.At
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _MembershipEvent_changes(ctx context.Context, field graphql.CollectedField, obj *directory.MembershipEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MembershipEvent_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Changes
+	fc.Result = res
+	return ec.marshalNMembershipChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChangeᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MembershipEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipChange(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9741,10 +10820,26 @@ func (ec *executionContext) fieldContext_OfficeDistance_distanceKm(_ context.Con
 }
 
 func (ec *executionContext) _OfficeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Office]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_OfficeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OfficeEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("OfficeEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _OfficeEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Office]) (ret graphql.Marshaler) {
@@ -10218,10 +11313,26 @@ func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Organization]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("OrganizationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _OrganizationEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Organization]) (ret graphql.Marshaler) {
@@ -10569,10 +11680,26 @@ func (ec *executionContext) fieldContext_PersonConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _PersonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Person]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_PersonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PersonEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PersonEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _PersonEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Person]) (ret graphql.Marshaler) {
@@ -11305,10 +12432,26 @@ func (ec *executionContext) fieldContext_ProgramConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ProgramEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Program]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_ProgramEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProgramEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProgramEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProgramEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Program]) (ret graphql.Marshaler) {
@@ -12420,6 +13563,50 @@ func (ec *executionContext) fieldContext_Query_serviceFor(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["filter"].(*directory.FeedFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.FeedPage) graphql.Marshaler {
+			return ec.marshalNLogEntryConnection2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query_changes_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13211,10 +14398,26 @@ func (ec *executionContext) fieldContext_SearchResultConnection_totalCount(_ con
 }
 
 func (ec *executionContext) _SearchResultEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.SearchResult]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResultEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_SearchResultEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SearchResultEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("SearchResultEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _SearchResultEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.SearchResult]) (ret graphql.Marshaler) {
@@ -13595,10 +14798,26 @@ func (ec *executionContext) fieldContext_SecretariatConnection_totalCount(_ cont
 }
 
 func (ec *executionContext) _SecretariatEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Secretariat]) (ret graphql.Marshaler) {
-	return inlineString[string]{&obj.Cursor}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SecretariatEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
 }
 func (ec *executionContext) fieldContext_SecretariatEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SecretariatEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("SecretariatEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _SecretariatEdge_node(ctx context.Context, field graphql.CollectedField, obj *directory.Edge[*directory.Secretariat]) (ret graphql.Marshaler) {
@@ -13868,6 +15087,94 @@ func (ec *executionContext) _SourceRef_endLine(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_SourceRef_endLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceRef", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Subscription_directoryChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_directoryChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().DirectoryChanged(ctx, fc.Args["filter"].(*directory.FeedFilter), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.FeedEntry) graphql.Marshaler {
+			return ec.marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_directoryChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_directoryChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_membershipChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_membershipChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MembershipChanged(ctx, fc.Args["region"].(*string), fc.Args["city"].(*string), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.MembershipEvent) graphql.Marshaler {
+			return ec.marshalNMembershipEvent2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_membershipChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_membershipChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *directory.Principal) (ret graphql.Marshaler) {
@@ -14992,11 +16299,15 @@ type inlineState struct {
 	resolverAddress               AddressResolver
 	resolverAffiliation           AffiliationResolver
 	resolverApplicationReceipt    ApplicationReceiptResolver
+	resolverChange                ChangeResolver
 	resolverCity                  CityResolver
 	resolverCountry               CountryResolver
 	resolverCounts                CountsResolver
+	resolverLogEntry              LogEntryResolver
+	resolverLogEntryConnection    LogEntryConnectionResolver
 	resolverMembership            MembershipResolver
 	resolverMembershipApplication MembershipApplicationResolver
+	resolverMembershipEvent       MembershipEventResolver
 	resolverOffice                OfficeResolver
 	resolverOrganization          OrganizationResolver
 	resolverPerson                PersonResolver
@@ -15082,6 +16393,13 @@ func (ec *executionContext) inlineApplicationReceiptResolver() ApplicationReceip
 	return ec.inline.resolverApplicationReceipt
 }
 
+func (ec *executionContext) inlineChangeResolver() ChangeResolver {
+	if ec.inline.resolverChange == nil {
+		ec.inline.resolverChange = ec.Resolvers.Change()
+	}
+	return ec.inline.resolverChange
+}
+
 func (ec *executionContext) inlineCityResolver() CityResolver {
 	if ec.inline.resolverCity == nil {
 		ec.inline.resolverCity = ec.Resolvers.City()
@@ -15103,6 +16421,20 @@ func (ec *executionContext) inlineCountsResolver() CountsResolver {
 	return ec.inline.resolverCounts
 }
 
+func (ec *executionContext) inlineLogEntryResolver() LogEntryResolver {
+	if ec.inline.resolverLogEntry == nil {
+		ec.inline.resolverLogEntry = ec.Resolvers.LogEntry()
+	}
+	return ec.inline.resolverLogEntry
+}
+
+func (ec *executionContext) inlineLogEntryConnectionResolver() LogEntryConnectionResolver {
+	if ec.inline.resolverLogEntryConnection == nil {
+		ec.inline.resolverLogEntryConnection = ec.Resolvers.LogEntryConnection()
+	}
+	return ec.inline.resolverLogEntryConnection
+}
+
 func (ec *executionContext) inlineMembershipResolver() MembershipResolver {
 	if ec.inline.resolverMembership == nil {
 		ec.inline.resolverMembership = ec.Resolvers.Membership()
@@ -15115,6 +16447,13 @@ func (ec *executionContext) inlineMembershipApplicationResolver() MembershipAppl
 		ec.inline.resolverMembershipApplication = ec.Resolvers.MembershipApplication()
 	}
 	return ec.inline.resolverMembershipApplication
+}
+
+func (ec *executionContext) inlineMembershipEventResolver() MembershipEventResolver {
+	if ec.inline.resolverMembershipEvent == nil {
+		ec.inline.resolverMembershipEvent = ec.Resolvers.MembershipEvent()
+	}
+	return ec.inline.resolverMembershipEvent
 }
 
 func (ec *executionContext) inlineOfficeResolver() OfficeResolver {
@@ -15496,6 +16835,62 @@ func (ec *executionContext) unmarshalInputApplicationReviewInput(ctx context.Con
 func UnmarshalApplicationReviewInput(ctx context.Context, raw any) (directory.ReviewInput, error) {
 	var out directory.ReviewInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplicationReviewInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputChangeFilter(ctx context.Context, obj any) (directory.FeedFilter, error) {
+	var it directory.FeedFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "regions", "keys"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "regions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Regions = data
+		case "keys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keys"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keys = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangeFilter unmarshals raw into the ChangeFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeFilter(ctx context.Context, raw any) (directory.FeedFilter, error) {
+	var out directory.FeedFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeFilter", raw, &out)
 	return out, err
 }
 
@@ -17812,6 +19207,63 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *directory.Change) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, changeImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "kind":
+			out.Values[i] = ec._Change_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._Change_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._Change_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._Change_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._Change_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._Change_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._Change_record(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var cityImplementors = []string{"City", "Node", "Institution", "SearchNode"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *directory.City) graphql.Marshaler {
@@ -18280,6 +19732,122 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var logEntryImplementors = []string{"LogEntry"}
+
+func (ec *executionContext) _LogEntry(ctx context.Context, sel ast.SelectionSet, obj *directory.FeedEntry) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, logEntryImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogEntry")
+		case "revision":
+			out.Values[i] = ec._LogEntry_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._LogEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._LogEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._LogEntry_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._LogEntry_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var logEntryConnectionImplementors = []string{"LogEntryConnection"}
+
+func (ec *executionContext) _LogEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *directory.FeedPage) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, logEntryConnectionImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogEntryConnection")
+		case "edges":
+			out.Values[i] = ec._LogEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._LogEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LogEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var logEntryEdgeImplementors = []string{"LogEntryEdge"}
+
+func (ec *executionContext) _LogEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *directory.Edge[*directory.FeedEntry]) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, logEntryEdgeImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._LogEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LogEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var membershipImplementors = []string{"Membership", "Node"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *directory.Membership) graphql.Marshaler {
@@ -18518,6 +20086,85 @@ func (ec *executionContext) _MembershipApplicationEdge(ctx context.Context, sel 
 			}
 		case "node":
 			out.Values[i] = ec._MembershipApplicationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var membershipChangeImplementors = []string{"MembershipChange"}
+
+func (ec *executionContext) _MembershipChange(ctx context.Context, sel ast.SelectionSet, obj *directory.MembershipChange) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, membershipChangeImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipChange")
+		case "action":
+			out.Values[i] = ec._MembershipChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._MembershipChange_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "membership":
+			out.Values[i] = ec._MembershipChange_membership(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._MembershipChange_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var membershipEventImplementors = []string{"MembershipEvent"}
+
+func (ec *executionContext) _MembershipEvent(ctx context.Context, sel ast.SelectionSet, obj *directory.MembershipEvent) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, membershipEventImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipEvent")
+		case "revision":
+			out.Values[i] = ec._MembershipEvent_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._MembershipEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._MembershipEvent_changes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19761,6 +21408,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "changes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_changes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "viewer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query_viewer(ctx, field)
@@ -20275,6 +21929,28 @@ func (ec *executionContext) _SourceRef(ctx context.Context, sel ast.SelectionSet
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "directoryChanged":
+		return ec._Subscription_directoryChanged(ctx, fields[0])
+	case "membershipChanged":
+		return ec._Subscription_membershipChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -20801,6 +22477,26 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChange(ctx context.Context, sel ast.SelectionSet, v directory.Change) graphql.Marshaler {
+	return ec._Change(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.Change) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNChangeMembershipInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐChangeMembershipInput(ctx context.Context, v any) (directory.ChangeMembershipInput, error) {
 	res, err := ec.unmarshalInputChangeMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21122,6 +22818,62 @@ func (ec *executionContext) unmarshalNLocalNameInput2githubᚗcomᚋicleiᚋdire
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNLogEntry2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.FeedEntry) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLogEntry2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedEntry(ctx context.Context, sel ast.SelectionSet, v *directory.FeedEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogEntry!")
+		return graphql.Null
+	}
+	return ec._LogEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLogEntryConnection2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedPage(ctx context.Context, sel ast.SelectionSet, v *directory.FeedPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogEntryConnection!")
+		return graphql.Null
+	}
+	return ec._LogEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLogEntryEdge2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Edge[*directory.FeedEntry]) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLogEntryEdge2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLogEntryEdge2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEdge(ctx context.Context, sel ast.SelectionSet, v *directory.Edge[*directory.FeedEntry]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogEntryEdge!")
+		return graphql.Null
+	}
+	return ec._LogEntryEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNMatchKind2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMatchKind(ctx context.Context, v any) (directory.MatchKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := directory.MatchKind(tmp)
@@ -21163,6 +22915,21 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋicleiᚋdirecto
 		return graphql.Null
 	}
 	return ec._Membership(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMembershipAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipAction(ctx context.Context, v any) (directory.MembershipAction, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := directory.MembershipAction(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMembershipAction2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipAction(ctx context.Context, sel ast.SelectionSet, v directory.MembershipAction) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MembershipAction!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNMembershipApplication2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐApplicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Application) graphql.Marshaler {
@@ -21235,6 +23002,34 @@ func (ec *executionContext) marshalNMembershipCategory2githubᚗcomᚋicleiᚋdi
 		graphql.AddInvalidNullFromMarshaler(ctx, "MembershipCategory!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMembershipChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChange(ctx context.Context, sel ast.SelectionSet, v directory.MembershipChange) graphql.Marshaler {
+	return ec._MembershipChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMembershipChange2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.MembershipChange) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMembershipChange2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMembershipEvent2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipEvent(ctx context.Context, sel ast.SelectionSet, v *directory.MembershipEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipEvent!")
+		return graphql.Null
+	}
+	return ec._MembershipEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMembershipStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipStatus(ctx context.Context, v any) (directory.MembershipStatus, error) {
@@ -21460,6 +23255,14 @@ func (ec *executionContext) marshalNOrigin2githubᚗcomᚋicleiᚋdirectoryᚋdi
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v directory.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *directory.PageInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Person) graphql.Marshaler {
@@ -22253,6 +24056,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx context.Context, v any) (*directory.FeedFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputChangeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx context.Context, sel ast.SelectionSet, v *directory.City) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -22323,6 +24134,24 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
 	return res
 }
 

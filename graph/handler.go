@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -47,6 +48,20 @@ type Options struct {
 	// Limits bound what one request may ask for.
 	Limits Limits
 	Log    *slog.Logger
+
+	// SubscriptionsPerClient bounds the subscriptions one client address holds open at once, over WebSockets
+	// and Server-Sent Events together; DefaultSubscriptionsPerClient when 0. ClientKey names a request's
+	// client for that bound (the server's rate-limit key); by default its peer address.
+	SubscriptionsPerClient int
+	ClientKey              func(*http.Request) string
+	// Heartbeat is how often a stream with nothing to send shows it is alive; DefaultHeartbeat when 0.
+	Heartbeat time.Duration
+	// Streams ends every stream (WebSockets and Server-Sent Events) when it is done: the server cancels it
+	// when it shuts down. Nil leaves streams to end with their clients.
+	Streams context.Context
+	// Origins are the origins browsers may open WebSockets from (CORS_ALLOWED_ORIGINS); every origin when
+	// empty or "*". Requests from other sites' pages are refused, as a cross-site WebSocket carries no CORS.
+	Origins []string
 }
 
 // NewHandler returns the GraphQL endpoint over the read model.
@@ -54,8 +69,12 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	if opts.Applications == nil {
 		return nil, errors.New("the GraphQL handler needs an application throttle (Options.Applications)")
 	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auditor: opts.Auditor, Auth: opts.Auth,
-		applications: opts.Applications, present: ErrorPresenter(opts.Log)}
+		applications: opts.Applications, present: ErrorPresenter(opts.Log),
+		subscribers: newSubscriberLimit(cmp.Or(opts.SubscriptionsPerClient, DefaultSubscriptionsPerClient), opts.ClientKey)}
 	base := NewExecutableSchema(Config{}).Schema()
 	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutIncrementalDelivery(base)})
 	srv := handler.New(es)
@@ -70,6 +89,15 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	}
 	// The executor graph/codegen generates resolves most fields without gqlgen's field middleware: add no
 	// extension that is a graphql.FieldInterceptor, and no AroundFields, as it would see only some fields.
+	// The stream transports come first: the HTTP transport takes every request left (stream.go).
+	streams := opts.Streams
+	if streams == nil {
+		streams = context.Background()
+	}
+	heartbeat := heartbeatOf(opts)
+	transport.sse = &sseTransport{rm: rm, heartbeat: heartbeat, streams: streams, observer: opts.Observer}
+	srv.AddTransport(newWSTransport(resolver, opts, heartbeat, streams))
+	srv.AddTransport(transport.sse)
 	srv.AddTransport(transport)
 
 	queries := lru.New[*ast.QueryDocument](max(opts.QueryCacheSize, 1))
@@ -98,6 +126,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	srv.SetErrorPresenter(resolver.present)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(resolver.authenticate)
+	srv.AroundOperations(resolver.endWithError)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), httpRequestKey{}, r)))
 	}), nil

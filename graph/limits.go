@@ -201,6 +201,13 @@ func complexity() ComplexityRoot {
 			}))
 		}
 	}
+	c.Query.Changes = func(child int, _ *directory.FeedFilter, first *int, _ *string) int {
+		size := directory.DefaultPageSize
+		if first != nil {
+			size = *first
+		}
+		return cost.Add(1, cost.Mul(child, min(max(size, 1), directory.MaxPageSize)))
+	}
 	c.Query.Nodes = func(child int, ids []string) int { return cost.Add(1, cost.Mul(child, max(len(ids), 1))) }
 	c.Query.NearestOffices = func(child int, _, _ float64, first *int) int {
 		return cost.Add(1, cost.Mul(child, max(valueOf(first), 1)))

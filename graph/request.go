@@ -294,16 +294,18 @@ func jsonObject(name string, raw string) (map[string]any, *requestError) {
 	return m, nil
 }
 
-// isMutation reports whether the operation the document and name select is not a query. A document that does
-// not parse is left to the executor to report.
-func isMutation(query, operationName string) bool {
+// operationKind returns the kind of the operation the document and name select. A document that does not
+// parse is reported as a query and left to the executor to report.
+func operationKind(query, operationName string) ast.Operation {
 	// Without either keyword every operation of the document is a query (a selection set alone is one), so
 	// the document need not be parsed here; the executor parses it once and caches it.
 	if !strings.Contains(query, "mutation") && !strings.Contains(query, "subscription") {
-		return false
+		return ast.Query
 	}
-	op := selectOperation(query, operationName)
-	return op != nil && op.Operation != ast.Query
+	if op := selectOperation(query, operationName); op != nil {
+		return op.Operation
+	}
+	return ast.Query
 }
 
 // operationName returns the name of the operation the document and name select, as far as the document

@@ -20,4 +20,6 @@ type Resolver struct {
 	// applications holds clients to the membership application limit.
 	applications ApplicationThrottle
 	present      graphql.ErrorPresenterFunc
+	// subscribers bounds each client's subscriptions.
+	subscribers *subscriberLimit
 }

@@ -119,13 +119,14 @@ func getRequestDigest(query, operationName, variables, extensions string) [sha25
 // snapshotQuery tells whether the snapshot alone answers a field of Query, and whether the field is known.
 // Those that read the store (applications, the audit trail) or the caller's identity are answered afresh every
 // time: their answers change without the revision moving, so neither the response cache nor an HTTP cache may
-// keep them. An unknown field is treated as one that may not be kept; a test makes sure every field is known.
+// keep them. The change feed reads entries of the log too, but only up to the snapshot's revision, and entries
+// never change: its answer is fixed by the snapshot like the others'. An unknown field is treated as one that may not be kept; a test makes sure every field is known.
 func snapshotQuery(name string) (snapshotOnly, known bool) {
 	switch name {
 	case "__typename", "__schema", "__type",
 		"node", "nodes", "directory", "regions", "region", "secretariats", "secretariat", "offices", "office",
 		"cities", "city", "programs", "program", "organizations", "organization", "people", "person",
-		"countries", "country", "search", "nearestOffices", "serviceFor":
+		"countries", "country", "search", "nearestOffices", "serviceFor", "changes":
 		return true, true
 	case "viewer", "membershipApplicationStatus", "membershipApplications", "membershipApplication", "auditTrail":
 		return false, true

@@ -40,6 +40,8 @@ type httpTransport struct {
 	observer     OperationObserver
 	// responses, where set, keeps the answers to anonymous queries (respcache.go).
 	responses *responseCache
+	// sse streams the subscriptions of requests that accept Server-Sent Events besides JSON (stream.go).
+	sse *sseTransport
 }
 
 var _ graphql.Transport = (*httpTransport)(nil)
@@ -128,8 +130,16 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 	if req.err != nil {
 		return x.fail(req.err.code, req.err.message)
 	}
-	if x.get && isMutation(req.params.Query, req.params.OperationName) {
-		return x.refuseMutation()
+	switch operationKind(req.params.Query, req.params.OperationName) {
+	case ast.Subscription:
+		if t.sse != nil && acceptsEventStream(x.r) {
+			return t.sse.run(x, req, exec)
+		}
+		return x.refuseSubscription()
+	case ast.Mutation:
+		if x.get {
+			return x.refuseMutation()
+		}
 	}
 	// Asked before execution, which puts the persisted document into the parameters of a request without one.
 	registers := req.registersPersistedQuery()
@@ -164,7 +174,10 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 		reportCost(resp, opCtx)
 		return x.respond(resp, true)
 	}
-	if x.get && opCtx.Operation.Operation != ast.Query {
+	switch {
+	case opCtx.Operation.Operation == ast.Subscription:
+		return x.refuseSubscription()
+	case x.get && opCtx.Operation.Operation != ast.Query:
 		return x.refuseMutation()
 	}
 	if dryRun {

@@ -53,6 +53,12 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Upgrade") != "" {
+		// A WebSocket takes the connection over: there is no response body to compress, and the compressing
+		// writer would stand between the handler and the connection it hijacks.
+		h.next.ServeHTTP(w, r)
+		return
+	}
 	enc := Negotiate(r.Header.Get("Accept-Encoding"))
 	if inm := r.Header.Values("If-None-Match"); len(inm) > 0 {
 		r.Header.Set("If-None-Match", untag(strings.Join(inm, ","), enc))

@@ -198,3 +198,20 @@ func BenchmarkCompression(b *testing.B) {
 		})
 	}
 }
+
+func TestUpgradesPassThrough(t *testing.T) {
+	t.Parallel()
+	var got http.ResponseWriter
+	h, err := httpcompress.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = w }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+	r.Header.Set("Upgrade", "websocket")
+	r.Header.Set("Accept-Encoding", "gzip, zstd")
+	h.ServeHTTP(w, r)
+	if got != w {
+		t.Errorf("an upgrade reached the handler through %T, want the connection's own writer, which it hijacks", got)
+	}
+}

@@ -4,9 +4,11 @@
 package requestlog
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 )
@@ -111,6 +113,15 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer (to flush, or set deadlines).
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush and Hijack serve the writers wrapped around this one that look for them by type assertion, as
+// gzhttp's does, rather than through http.ResponseController: an event stream flushes each event, and a
+// WebSocket takes over the connection.
+func (r *recorder) Flush() { _ = http.NewResponseController(r.ResponseWriter).Flush() }
+
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
 
 // Handler wraps a slog.Handler so that every record logged with a request's context carries the request's ID.
 type Handler struct {

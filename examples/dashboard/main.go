@@ -1,9 +1,11 @@
 // Command dashboard prints a region's member cities and their ICLEI memberships, read from a running directory
 // server through the typed client in directoryclient, which genqlient generates from the published schema.
+// With -watch it then subscribes to the region's membership changes over a WebSocket and prints each as it
+// happens, until interrupted.
 //
 // Usage:
 //
-//	go run ./examples/dashboard -url http://localhost:8080/graphql -region east-asia [-city beijing]
+//	go run ./examples/dashboard -url http://localhost:8080/graphql -region east-asia [-city beijing] [-watch]
 //
 // It queries over GET, so that a CDN in front of the server can answer repeated runs.
 package main
@@ -17,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -29,6 +32,7 @@ func main() {
 	url := flag.String("url", "http://localhost:8080/graphql", "the directory's GraphQL endpoint")
 	region := flag.String("region", "east-asia", "region code, such as east-asia or europe")
 	city := flag.String("city", "", "a city key, such as beijing: also print its memberships and programs")
+	watch := flag.Bool("watch", false, "then print the region's membership changes as they happen, until interrupted")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -36,7 +40,17 @@ func main() {
 	// GET requests, so that HTTP caches and a CDN can answer repeated queries (mutations need NewClient: POST).
 	client := graphql.NewClientUsingGet(*url, &http.Client{Timeout: 10 * time.Second})
 	// docs:end client
-	if err := run(ctx, client, *region, *city, os.Stdout); err != nil {
+	// The revision the listing was read at, so that watching starts right after it and misses nothing.
+	info, err := directoryclient.Revision(ctx, client)
+	if err == nil {
+		err = run(ctx, client, *region, *city, os.Stdout)
+	}
+	if err == nil && *watch {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		err = watchMemberships(ctx, *url, *region, info.Directory.Revision, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "dashboard:", err)
 		os.Exit(1)
 	}

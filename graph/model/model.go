@@ -29,6 +29,8 @@ type (
 	SearchResultConnection = directory.Page[*directory.SearchResult]
 	SearchResultEdge       = directory.Edge[*directory.SearchResult]
 
+	LogEntryEdge = directory.Edge[*directory.FeedEntry]
+
 	MembershipApplicationConnection = directory.Page[*directory.Application]
 	MembershipApplicationEdge       = directory.Edge[*directory.Application]
 )

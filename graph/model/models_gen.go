@@ -46,3 +46,21 @@ type Mutation struct {
 // The directory's reads. None needs a token except those that say so.
 type Query struct {
 }
+
+// The directory's changes as they happen, for dashboards that would otherwise poll. Subscribe over a WebSocket at
+// /graphql with the graphql-transport-ws protocol (the graphql-ws library), or with Server-Sent Events: a GET or
+// POST to /graphql with `Accept: text/event-stream` (the graphql-sse library's distinct connections mode).
+//
+// Every event carries the revision of its entry of the change log. To resume after a disconnect without missing or
+// repeating an event, subscribe again with `after:` the last revision received: the events since then come first
+// (at most 1000 entries back; catch up from further with the `changes` query). Without `after:` the events start
+// with the next write.
+//
+// Private events (membership applications, API keys, webhooks) need an admin's bearer token: in the
+// `Authorization` header, or over a WebSocket in the connection's init payload, as
+// `{"Authorization": "Bearer <token>"}`. A token that stops being accepted (a revoked key, an expired JWT) ends the
+// subscription with an UNAUTHENTICATED error. One client address may hold a limited number of subscriptions at
+// once (20 by default); more are RATE_LIMITED. The server sends a heartbeat every 15 seconds (a ping over
+// WebSocket, a comment line over SSE), and ends every stream when it shuts down: reconnect, with `after:`.
+type Subscription struct {
+}

@@ -4,6 +4,9 @@ package directoryclient
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"time"
 
 	"github.com/Khan/genqlient/graphql"
 )
@@ -187,6 +190,27 @@ type CityMembershipsResponse struct {
 // GetCity returns CityMembershipsResponse.City, and is useful for accessing the field via an interface.
 func (v *CityMembershipsResponse) GetCity() CityMembershipsCity { return v.City }
 
+// What happened to a membership.
+type MembershipAction string
+
+const (
+	// A new membership: granted, approved on an application, imported or seeded.
+	MembershipActionGranted MembershipAction = "GRANTED"
+	// A change of its category, status, serving secretariat or note.
+	MembershipActionChanged MembershipAction = "CHANGED"
+	// The membership ended.
+	MembershipActionEnded MembershipAction = "ENDED"
+	// The membership left the directory with its city, which was deleted.
+	MembershipActionRemoved MembershipAction = "REMOVED"
+)
+
+var AllMembershipAction = []MembershipAction{
+	MembershipActionGranted,
+	MembershipActionChanged,
+	MembershipActionEnded,
+	MembershipActionRemoved,
+}
+
 // The category of an ICLEI membership.
 type MembershipCategory string
 
@@ -200,6 +224,125 @@ const (
 var AllMembershipCategory = []MembershipCategory{
 	MembershipCategoryFull,
 	MembershipCategoryAssociate,
+}
+
+// MembershipChangesMembershipChangedMembershipEvent includes the requested fields of the GraphQL type MembershipEvent.
+// The GraphQL type's documentation follows.
+//
+// The membership changes of one write to the directory.
+type MembershipChangesMembershipChangedMembershipEvent struct {
+	// The revision of the write's entry of the change log: subscribe with `after:` it to resume.
+	Revision string `json:"revision"`
+	// When the write happened.
+	At time.Time `json:"at"`
+	// The memberships the write changed.
+	Changes []MembershipChangesMembershipChangedMembershipEventChangesMembershipChange `json:"changes"`
+}
+
+// GetRevision returns MembershipChangesMembershipChangedMembershipEvent.Revision, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEvent) GetRevision() string { return v.Revision }
+
+// GetAt returns MembershipChangesMembershipChangedMembershipEvent.At, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEvent) GetAt() time.Time { return v.At }
+
+// GetChanges returns MembershipChangesMembershipChangedMembershipEvent.Changes, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEvent) GetChanges() []MembershipChangesMembershipChangedMembershipEventChangesMembershipChange {
+	return v.Changes
+}
+
+// MembershipChangesMembershipChangedMembershipEventChangesMembershipChange includes the requested fields of the GraphQL type MembershipChange.
+// The GraphQL type's documentation follows.
+//
+// A change of one membership.
+type MembershipChangesMembershipChangedMembershipEventChangesMembershipChange struct {
+	// What happened to the membership.
+	Action MembershipAction `json:"action"`
+	// The member city, as the write left it. Its fields that point at other records read the directory as it is now.
+	City MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity `json:"city"`
+	// The membership, as the write left it.
+	Membership MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership `json:"membership"`
+}
+
+// GetAction returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChange.Action, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChange) GetAction() MembershipAction {
+	return v.Action
+}
+
+// GetCity returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChange.City, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChange) GetCity() MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity {
+	return v.City
+}
+
+// GetMembership returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChange.Membership, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChange) GetMembership() MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership {
+	return v.Membership
+}
+
+// MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity includes the requested fields of the GraphQL type City.
+// The GraphQL type's documentation follows.
+//
+// A local or regional government: a municipality, a district of one, or a regional government.
+type MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity struct {
+	// A stable, readable key, such as seoul.
+	Key string `json:"key"`
+	// The name in English.
+	Name string `json:"name"`
+}
+
+// GetKey returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity.Key, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity) GetKey() string {
+	return v.Key
+}
+
+// GetName returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity.Name, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeCity) GetName() string {
+	return v.Name
+}
+
+// MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership includes the requested fields of the GraphQL type Membership.
+// The GraphQL type's documentation follows.
+//
+// A city's ICLEI membership. A city keeps its past memberships; at most one has not ended.
+type MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership struct {
+	// The membership's category.
+	Category MembershipCategory `json:"category"`
+	// Whether the membership is active, suspended or ended.
+	Status MembershipStatus `json:"status"`
+	// When the membership began.
+	Since string `json:"since"`
+	// When an ended membership ended; null while it has not.
+	Until string `json:"until"`
+}
+
+// GetCategory returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership.Category, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership) GetCategory() MembershipCategory {
+	return v.Category
+}
+
+// GetStatus returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership.Status, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership) GetStatus() MembershipStatus {
+	return v.Status
+}
+
+// GetSince returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership.Since, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership) GetSince() string {
+	return v.Since
+}
+
+// GetUntil returns MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership.Until, and is useful for accessing the field via an interface.
+func (v *MembershipChangesMembershipChangedMembershipEventChangesMembershipChangeMembership) GetUntil() string {
+	return v.Until
+}
+
+// MembershipChangesResponse is returned by MembershipChanges on success.
+type MembershipChangesResponse struct {
+	// Each change of a membership: granted, changed, ended, or removed with its city. One event per entry of the log.
+	MembershipChanged MembershipChangesMembershipChangedMembershipEvent `json:"membershipChanged"`
+}
+
+// GetMembershipChanged returns MembershipChangesResponse.MembershipChanged, and is useful for accessing the field via an interface.
+func (v *MembershipChangesResponse) GetMembershipChanged() MembershipChangesMembershipChangedMembershipEvent {
+	return v.MembershipChanged
 }
 
 // Where a membership stands.
@@ -461,6 +604,30 @@ type RegionCitiesResponse struct {
 // GetRegion returns RegionCitiesResponse.Region, and is useful for accessing the field via an interface.
 func (v *RegionCitiesResponse) GetRegion() RegionCitiesRegion { return v.Region }
 
+// RevisionDirectoryDirectoryInfo includes the requested fields of the GraphQL type DirectoryInfo.
+// The GraphQL type's documentation follows.
+//
+// The snapshot of the directory this server answers from.
+type RevisionDirectoryDirectoryInfo struct {
+	// The revision of the directory's change log at the last change to public data (every write of a record a
+	// client can read here), as a decimal string. Every server that has applied that change answers with it, so a
+	// client can tell whether what it holds is current, and resume a change feed from it. Writes of private data
+	// (membership applications, API keys) do not move it.
+	Revision string `json:"revision"`
+}
+
+// GetRevision returns RevisionDirectoryDirectoryInfo.Revision, and is useful for accessing the field via an interface.
+func (v *RevisionDirectoryDirectoryInfo) GetRevision() string { return v.Revision }
+
+// RevisionResponse is returned by Revision on success.
+type RevisionResponse struct {
+	// The snapshot this server answers from: its revision, load time and counts.
+	Directory RevisionDirectoryDirectoryInfo `json:"directory"`
+}
+
+// GetDirectory returns RevisionResponse.Directory, and is useful for accessing the field via an interface.
+func (v *RevisionResponse) GetDirectory() RevisionDirectoryDirectoryInfo { return v.Directory }
+
 // __CityMembershipsInput is used internally by genqlient
 type __CityMembershipsInput struct {
 	City     string `json:"city"`
@@ -472,6 +639,18 @@ func (v *__CityMembershipsInput) GetCity() string { return v.City }
 
 // GetPrograms returns __CityMembershipsInput.Programs, and is useful for accessing the field via an interface.
 func (v *__CityMembershipsInput) GetPrograms() int { return v.Programs }
+
+// __MembershipChangesInput is used internally by genqlient
+type __MembershipChangesInput struct {
+	Region string `json:"region"`
+	After  string `json:"after,omitempty"`
+}
+
+// GetRegion returns __MembershipChangesInput.Region, and is useful for accessing the field via an interface.
+func (v *__MembershipChangesInput) GetRegion() string { return v.Region }
+
+// GetAfter returns __MembershipChangesInput.After, and is useful for accessing the field via an interface.
+func (v *__MembershipChangesInput) GetAfter() string { return v.After }
 
 // __RegionCitiesInput is used internally by genqlient
 type __RegionCitiesInput struct {
@@ -552,6 +731,78 @@ func CityMemberships(
 	return data_, err_
 }
 
+// The subscription executed by MembershipChanges.
+const MembershipChanges_Operation = `
+subscription MembershipChanges ($region: String!, $after: String) {
+	membershipChanged(region: $region, after: $after) {
+		revision
+		at
+		changes {
+			action
+			city {
+				key
+				name
+			}
+			membership {
+				category
+				status
+				since
+				until
+			}
+		}
+	}
+}
+`
+
+// MembershipChanges streams the membership changes of a region's cities as they happen, over a WebSocket.
+// after, when given, replays the changes since that revision first.
+// To unsubscribe, use [graphql.WebSocketClient.Unsubscribe]
+func MembershipChanges(
+	ctx_ context.Context,
+	client_ graphql.WebSocketClient,
+	region string,
+	after string,
+) (dataChan_ chan MembershipChangesWsResponse, subscriptionID_ string, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MembershipChanges",
+		Query:  MembershipChanges_Operation,
+		Variables: &__MembershipChangesInput{
+			Region: region,
+			After:  after,
+		},
+	}
+
+	dataChan_ = make(chan MembershipChangesWsResponse)
+	subscriptionID_, err_ = client_.Subscribe(req_, dataChan_, MembershipChangesForwardData)
+
+	return dataChan_, subscriptionID_, err_
+}
+
+type MembershipChangesWsResponse graphql.BaseResponse[*MembershipChangesResponse]
+
+func MembershipChangesForwardData(interfaceChan interface{}, jsonRawMsg json.RawMessage) error {
+	var gqlResp graphql.Response
+	var wsResp MembershipChangesWsResponse
+	err := json.Unmarshal(jsonRawMsg, &gqlResp)
+	if err != nil {
+		return err
+	}
+	if len(gqlResp.Errors) == 0 {
+		err = json.Unmarshal(jsonRawMsg, &wsResp)
+		if err != nil {
+			return err
+		}
+	} else {
+		wsResp.Errors = gqlResp.Errors
+	}
+	dataChan_, ok := interfaceChan.(chan MembershipChangesWsResponse)
+	if !ok {
+		return errors.New("failed to cast interface into 'chan MembershipChangesWsResponse'")
+	}
+	dataChan_ <- wsResp
+	return nil
+}
+
 // The query executed by RegionCities.
 const RegionCities_Operation = `
 query RegionCities ($region: String!, $first: Int!, $after: String) {
@@ -612,6 +863,37 @@ func RegionCities(
 	}
 
 	data_ = &RegionCitiesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Revision.
+const Revision_Operation = `
+query Revision {
+	directory {
+		revision
+	}
+}
+`
+
+// Revision gives the revision the directory is at, to watch the changes after it.
+func Revision(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *RevisionResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Revision",
+		Query:  Revision_Operation,
+	}
+
+	data_ = &RevisionResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
