@@ -100,7 +100,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		return fmt.Errorf("list the collections: %w", err)
 	}
 	for _, name := range []string{colChanges, colMeta, colRegions, colSecretariats, colOffices, colCities, colPrograms,
-		colOrganizations, colPeople, colApplications, colAPIKeys} {
+		colOrganizations, colPeople, colApplications, colAPIKeys, colWebhooks, colWebhookDeliveries, colWebhookClaims} {
 		if slices.Contains(existing, name) {
 			continue
 		}
