@@ -401,3 +401,49 @@ func TestBatchesAreNotCached(t *testing.T) {
 		t.Errorf("the observer learnt %q, want %q", got, want)
 	}
 }
+
+// BenchmarkBatch compares ten queries sent as ten requests with the same ten sent as one batch, in process
+// over the shipped directory with the response cache off: what a batch saves the server, besides the client's
+// round trips, is the per-request work of the transport. One op is ten queries either way.
+func BenchmarkBatch(b *testing.B) {
+	h := newHandler(b, graph.Options{BatchMax: 10})
+	queries := []string{
+		`{ regions { code name } }`,
+		`{ office(key: "korea-office") { name address { lines } } }`,
+		`{ cities(first: 20) { nodes { key name country { code } } } }`,
+		`{ directory { revision counts { offices cities } } }`,
+		`{ countries(region: "east-asia") { code name } }`,
+	}
+	var requests []any
+	var singles []string
+	for i := range 10 {
+		q := map[string]any{"query": queries[i%len(queries)]}
+		requests = append(requests, q)
+		body, _ := json.Marshal(q)
+		singles = append(singles, string(body))
+	}
+	batch := batchOf(b, requests...)
+	serve := func(body string) {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
+			b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+		}
+	}
+	b.Run("ten-requests", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, s := range singles {
+				serve(s)
+			}
+		}
+	})
+	b.Run("one-batch-of-ten", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			serve(batch)
+		}
+	})
+}

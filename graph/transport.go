@@ -17,7 +17,7 @@ import (
 
 // The transport is split by concern: this file runs a request from start to end; request.go reads it,
 // negotiate.go picks the response's media type, response.go writes the answer, httpcaching.go and respcache.go
-// keep answers, and snapshot.go picks the snapshot the request reads.
+// keep answers, snapshot.go picks the snapshot the request reads, and batch.go answers batches.
 
 // OperationObserver learns the outcome of every request to the GraphQL endpoint: the operation's name (empty
 // for an anonymous operation or a request that names none), "ok", "not_modified", "cached" (answered from the
@@ -31,7 +31,8 @@ type OperationObserver interface {
 // queries, both response media types with the status codes the specification gives each, Accept negotiation,
 // and UTF-8 throughout. GET responses carry an entity tag of the snapshot revision and the request and the
 // configured Cache-Control, so that browsers and CDNs can keep them; POST responses are not stored by HTTP
-// caches. The transport keeps answers to anonymous queries itself, over GET and POST alike, in responses.
+// caches. The transport keeps answers to anonymous queries itself, over GET and POST alike, in responses. A
+// POST may carry several operations as a JSON array, where batchMax allows (batch.go).
 type httpTransport struct {
 	rm *directory.ReadModel
 	// fingerprint tells apart servers whose answers to the same request at the same revision may differ: the
