@@ -16,6 +16,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph/model"
 	"github.com/iclei/directory/graph/scalar"
@@ -41,6 +42,7 @@ type ResolverRoot interface {
 	City() CityResolver
 	Country() CountryResolver
 	Counts() CountsResolver
+	Entity() EntityResolver
 	ImportRefusal() ImportRefusalResolver
 	LogEntry() LogEntryResolver
 	LogEntryConnection() LogEntryConnectionResolver
@@ -194,6 +196,14 @@ type ComplexityRoot struct {
 		Counts   func(childComplexity int) int
 		LoadedAt func(childComplexity int) int
 		Revision func(childComplexity int) int
+	}
+
+	Entity struct {
+		FindCity        func(childComplexity int, reps []*model.CityRepresentation) int
+		FindOffice      func(childComplexity int, reps []*model.OfficeRepresentation) int
+		FindProgram     func(childComplexity int, reps []*model.ProgramRepresentation) int
+		FindRegion      func(childComplexity int, reps []*model.RegionRepresentation) int
+		FindSecretariat func(childComplexity int, reps []*model.SecretariatRepresentation) int
 	}
 
 	ImportRefusal struct {
@@ -522,6 +532,8 @@ type ComplexityRoot struct {
 		ServiceFor                  func(childComplexity int, country string) int
 		Viewer                      func(childComplexity int) int
 		Webhooks                    func(childComplexity int) int
+		__resolve__service          func(childComplexity int) int
+		__resolve_entities          func(childComplexity int, representations []map[string]any) int
 	}
 
 	Region struct {
@@ -645,6 +657,10 @@ type ComplexityRoot struct {
 		Secret  func(childComplexity int) int
 		Webhook func(childComplexity int) int
 	}
+
+	_Service struct {
+		SDL func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -702,6 +718,13 @@ type CountryResolver interface {
 }
 type CountsResolver interface {
 	Countries(ctx context.Context, obj *directory.Counts) (int, error)
+}
+type EntityResolver interface {
+	FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*directory.City, error)
+	FindOffice(ctx context.Context, reps []*model.OfficeRepresentation) ([]*directory.Office, error)
+	FindProgram(ctx context.Context, reps []*model.ProgramRepresentation) ([]*directory.Program, error)
+	FindRegion(ctx context.Context, reps []*model.RegionRepresentation) ([]*directory.Region, error)
+	FindSecretariat(ctx context.Context, reps []*model.SecretariatRepresentation) ([]*directory.Secretariat, error)
 }
 type ImportRefusalResolver interface {
 	Code(ctx context.Context, obj *directory.Error) (string, error)
@@ -1455,6 +1478,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DirectoryInfo.Revision(childComplexity), true
+
+	case "Entity.findCity":
+		if e.ComplexityRoot.Entity.FindCity == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindCity(childComplexity, args["reps"].([]*model.CityRepresentation)), true
+	case "Entity.findOffice":
+		if e.ComplexityRoot.Entity.FindOffice == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findOffice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindOffice(childComplexity, args["reps"].([]*model.OfficeRepresentation)), true
+	case "Entity.findProgram":
+		if e.ComplexityRoot.Entity.FindProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindProgram(childComplexity, args["reps"].([]*model.ProgramRepresentation)), true
+	case "Entity.findRegion":
+		if e.ComplexityRoot.Entity.FindRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindRegion(childComplexity, args["reps"].([]*model.RegionRepresentation)), true
+	case "Entity.findSecretariat":
+		if e.ComplexityRoot.Entity.FindSecretariat == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findSecretariat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindSecretariat(childComplexity, args["reps"].([]*model.SecretariatRepresentation)), true
 
 	case "ImportRefusal.code":
 		if e.ComplexityRoot.ImportRefusal.Code == nil {
@@ -3106,6 +3185,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Webhooks(childComplexity), true
+	case "Query._service":
+		if e.ComplexityRoot.Query.__resolve__service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.__resolve__service(childComplexity), true
+	case "Query._entities":
+		if e.ComplexityRoot.Query.__resolve_entities == nil {
+			break
+		}
+
+		args, err := ec.field_Query__entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
 	case "Region.cities":
 		if e.ComplexityRoot.Region.Cities == nil {
@@ -3607,6 +3703,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookRegistration.Webhook(childComplexity), true
 
+	case "_Service.sdl":
+		if e.ComplexityRoot._Service.SDL == nil {
+			break
+		}
+
+		return e.ComplexityRoot._Service.SDL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3626,6 +3729,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
 			graphql.NewInputUnmarshaler("CityInput", ec.unmarshalInputCityInput),
 			graphql.NewInputUnmarshaler("CityOrder", ec.unmarshalInputCityOrder),
+			graphql.NewInputUnmarshaler("CityRepresentation", ec.unmarshalInputCityRepresentation),
 			graphql.NewInputUnmarshaler("EndMembershipInput", ec.unmarshalInputEndMembershipInput),
 			graphql.NewInputUnmarshaler("GrantMembershipInput", ec.unmarshalInputGrantMembershipInput),
 			graphql.NewInputUnmarshaler("InstitutionRefInput", ec.unmarshalInputInstitutionRefInput),
@@ -3637,6 +3741,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OfficeFilter", ec.unmarshalInputOfficeFilter),
 			graphql.NewInputUnmarshaler("OfficeInput", ec.unmarshalInputOfficeInput),
 			graphql.NewInputUnmarshaler("OfficeOrder", ec.unmarshalInputOfficeOrder),
+			graphql.NewInputUnmarshaler("OfficeRepresentation", ec.unmarshalInputOfficeRepresentation),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("OrganizationInput", ec.unmarshalInputOrganizationInput),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
@@ -3648,8 +3753,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProgramInput", ec.unmarshalInputProgramInput),
 			graphql.NewInputUnmarshaler("ProgramOrder", ec.unmarshalInputProgramOrder),
 			graphql.NewInputUnmarshaler("ProgramPersonInput", ec.unmarshalInputProgramPersonInput),
+			graphql.NewInputUnmarshaler("ProgramRepresentation", ec.unmarshalInputProgramRepresentation),
+			graphql.NewInputUnmarshaler("RegionRepresentation", ec.unmarshalInputRegionRepresentation),
 			graphql.NewInputUnmarshaler("SecretariatFilter", ec.unmarshalInputSecretariatFilter),
 			graphql.NewInputUnmarshaler("SecretariatOrder", ec.unmarshalInputSecretariatOrder),
+			graphql.NewInputUnmarshaler("SecretariatRepresentation", ec.unmarshalInputSecretariatRepresentation),
 			graphql.NewInputUnmarshaler("SiteVisitInput", ec.unmarshalInputSiteVisitInput),
 			graphql.NewInputUnmarshaler("WebhookInput", ec.unmarshalInputWebhookInput),
 		)
@@ -3770,6 +3878,105 @@ var sources = []*ast.Source{
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
 	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
 	{Name: "schema/webhook.graphqls", Input: sourceData("schema/webhook.graphqls"), BuiltIn: false},
+	{Name: "../federation/directives.graphql", Input: `
+	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+	directive @composeDirective(name: String!) repeatable on SCHEMA
+	directive @extends on OBJECT | INTERFACE
+	directive @external on OBJECT | FIELD_DEFINITION
+	directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+	directive @inaccessible on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	directive @interfaceObject on OBJECT
+	directive @link(import: [String!], url: String!) repeatable on SCHEMA
+	directive @override(from: String!, label: String) on FIELD_DEFINITION
+	directive @policy(policies: [[federation__Policy!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @provides(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requires(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requiresScopes(scopes: [[federation__Scope!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @shareable repeatable on FIELD_DEFINITION | OBJECT
+	directive @computedRequires on FIELD_DEFINITION
+	directive @tag(name: String!) repeatable on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	scalar _Any
+	scalar FieldSet
+	scalar federation__Policy
+	scalar federation__Scope
+`, BuiltIn: true},
+	{Name: "../federation/entity.graphql", Input: `
+# a union of all types that use the @key directive
+union _Entity = City | Office | Program | Region | Secretariat
+
+input CityRepresentation {
+	id: ID
+	key: String
+}
+
+input OfficeRepresentation {
+	id: ID
+	key: String
+}
+
+input ProgramRepresentation {
+	id: ID
+	key: String
+}
+
+input RegionRepresentation {
+	id: ID
+	code: String
+}
+
+input SecretariatRepresentation {
+	id: ID
+	key: String
+}
+
+# fake type to build resolver interfaces for users to implement
+type Entity {
+	findCity(reps: [CityRepresentation!]!): [City]
+	findOffice(reps: [OfficeRepresentation!]!): [Office]
+	findProgram(reps: [ProgramRepresentation!]!): [Program]
+	findRegion(reps: [RegionRepresentation!]!): [Region]
+	findSecretariat(reps: [SecretariatRepresentation!]!): [Secretariat]
+}
+
+type _Service {
+  sdl: String
+}
+
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+  _service: _Service!
+}
+`, BuiltIn: true},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4799,6 +5006,14 @@ func (ec *executionContext) childFields_WebhookRegistration(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type WebhookRegistration", field.Name)
 }
 
+func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sdl":
+		return ec.fieldContext__Service_sdl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type _Service", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -5078,6 +5293,76 @@ func (ec *executionContext) field_Country_name_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findCity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.CityRepresentation, error) {
+			return ec.unmarshalNCityRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findOffice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.OfficeRepresentation, error) {
+			return ec.unmarshalNOfficeRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.ProgramRepresentation, error) {
+			return ec.unmarshalNProgramRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.RegionRepresentation, error) {
+			return ec.unmarshalNRegionRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findSecretariat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.SecretariatRepresentation, error) {
+			return ec.unmarshalNSecretariatRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
 	return args, nil
 }
 
@@ -5766,6 +6051,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "representations",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalN_Any2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["representations"] = arg0
 	return args, nil
 }
 
@@ -8696,6 +8995,226 @@ func (ec *executionContext) fieldContext_DirectoryInfo_counts(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Counts(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findCity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findCity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindCity(ctx, fc.Args["reps"].([]*model.CityRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findCity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findCity_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findOffice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findOffice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindOffice(ctx, fc.Args["reps"].([]*model.OfficeRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Office) graphql.Marshaler {
+			return ec.marshalOOffice2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findOffice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Office(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findOffice_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindProgram(ctx, fc.Args["reps"].([]*model.ProgramRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Program) graphql.Marshaler {
+			return ec.marshalOProgram2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findProgram_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindRegion(ctx, fc.Args["reps"].([]*model.RegionRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findRegion_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findSecretariat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findSecretariat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindSecretariat(ctx, fc.Args["reps"].([]*model.SecretariatRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Secretariat) graphql.Marshaler {
+			return ec.marshalOSecretariat2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findSecretariat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Secretariat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findSecretariat_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14992,6 +15511,82 @@ func (ec *executionContext) fieldContext_Query_webhooks(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.__resolve_entities(ctx, fc.Args["representations"].([]map[string]any)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalN_Entity2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__entities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type _Entity does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query__entities_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query__service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.__resolve__service(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+			return ec.marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields__Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16765,6 +17360,13 @@ func (ec *executionContext) _WebhookRegistration_secret(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_WebhookRegistration_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookRegistration", field, false, false, "String")
+}
+
+func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.SDL}
+}
+func (ec *executionContext) fieldContext__Service_sdl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("_Service", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -18812,6 +19414,55 @@ func UnmarshalCityOrder(ctx context.Context, raw any) (directory.Order, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCityRepresentation(ctx context.Context, obj any) (model.CityRepresentation, error) {
+	var it model.CityRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCityRepresentation unmarshals raw into the CityRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCityRepresentation(ctx context.Context, raw any) (model.CityRepresentation, error) {
+	var out model.CityRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CityRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEndMembershipInput(ctx context.Context, obj any) (directory.EndMembershipInput, error) {
 	var it directory.EndMembershipInput
 	if obj == nil {
@@ -19618,6 +20269,55 @@ func UnmarshalOfficeOrder(ctx context.Context, raw any) (directory.Order, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOfficeRepresentation(ctx context.Context, obj any) (model.OfficeRepresentation, error) {
+	var it model.OfficeRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficeRepresentation unmarshals raw into the OfficeRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficeRepresentation(ctx context.Context, raw any) (model.OfficeRepresentation, error) {
+	var out model.OfficeRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficeRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrganizationFilter(ctx context.Context, obj any) (directory.OrganizationFilter, error) {
 	var it directory.OrganizationFilter
 	if obj == nil {
@@ -20358,6 +21058,104 @@ func UnmarshalProgramPersonInput(ctx context.Context, raw any) (directory.Progra
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputProgramRepresentation(ctx context.Context, obj any) (model.ProgramRepresentation, error) {
+	var it model.ProgramRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProgramRepresentation unmarshals raw into the ProgramRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProgramRepresentation(ctx context.Context, raw any) (model.ProgramRepresentation, error) {
+	var out model.ProgramRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProgramRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegionRepresentation(ctx context.Context, obj any) (model.RegionRepresentation, error) {
+	var it model.RegionRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionRepresentation unmarshals raw into the RegionRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionRepresentation(ctx context.Context, raw any) (model.RegionRepresentation, error) {
+	var out model.RegionRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSecretariatFilter(ctx context.Context, obj any) (directory.SecretariatFilter, error) {
 	var it directory.SecretariatFilter
 	if obj == nil {
@@ -20457,6 +21255,55 @@ func (ec *executionContext) unmarshalInputSecretariatOrder(ctx context.Context, 
 func UnmarshalSecretariatOrder(ctx context.Context, raw any) (directory.Order, error) {
 	var out directory.Order
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SecretariatOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSecretariatRepresentation(ctx context.Context, obj any) (model.SecretariatRepresentation, error) {
+	var it model.SecretariatRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSecretariatRepresentation unmarshals raw into the SecretariatRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSecretariatRepresentation(ctx context.Context, raw any) (model.SecretariatRepresentation, error) {
+	var out model.SecretariatRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SecretariatRepresentation", raw, &out)
 	return out, err
 }
 
@@ -20744,6 +21591,54 @@ func (ec *executionContext) _SearchNode(ctx context.Context, sel ast.SelectionSe
 			return typedObj
 		} else {
 			panic(fmt.Errorf("unexpected type %T; non-generated variants of SearchNode must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj model.Entity) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case directory.Secretariat:
+		return ec._Secretariat(ctx, sel, &obj)
+	case *directory.Secretariat:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Secretariat(ctx, sel, obj)
+	case directory.Region:
+		return ec._Region(ctx, sel, &obj)
+	case *directory.Region:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Region(ctx, sel, obj)
+	case directory.Program:
+		return ec._Program(ctx, sel, &obj)
+	case *directory.Program:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Program(ctx, sel, obj)
+	case directory.Office:
+		return ec._Office(ctx, sel, &obj)
+	case *directory.Office:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Office(ctx, sel, obj)
+	case directory.City:
+		return ec._City(ctx, sel, &obj)
+	case *directory.City:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._City(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of _Entity must implement graphql.Marshaler", obj))
 		}
 	}
 }
@@ -21069,7 +21964,7 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var cityImplementors = []string{"City", "Node", "Institution", "SearchNode"}
+var cityImplementors = []string{"City", "Node", "Institution", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *directory.City) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, cityImplementors)
@@ -21449,6 +22344,71 @@ func (ec *executionContext) _DirectoryInfo(ctx context.Context, sel ast.Selectio
 		case "counts":
 			out.Values[i] = ec._DirectoryInfo_counts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var entityImplementors = []string{"Entity"}
+
+func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, entityImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Entity",
+	})
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Entity")
+		case "findCity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findCity(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findOffice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findOffice(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findSecretariat":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findSecretariat(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -22342,7 +23302,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
-var officeImplementors = []string{"Office", "Node", "SearchNode"}
+var officeImplementors = []string{"Office", "Node", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, obj *directory.Office) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, officeImplementors)
@@ -22948,7 +23908,7 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
-var programImplementors = []string{"Program", "Node", "SearchNode"}
+var programImplementors = []string{"Program", "Node", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, obj *directory.Program) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, programImplementors)
@@ -23449,6 +24409,20 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "_entities":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query__entities(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "_service":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query__service(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -23475,7 +24449,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var regionImplementors = []string{"Region", "Node", "SearchNode"}
+var regionImplementors = []string{"Region", "Node", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *directory.Region) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, regionImplementors)
@@ -23668,7 +24642,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var secretariatImplementors = []string{"Secretariat", "Node", "Institution", "SearchNode"}
+var secretariatImplementors = []string{"Secretariat", "Node", "Institution", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Secretariat(ctx context.Context, sel ast.SelectionSet, obj *directory.Secretariat) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, secretariatImplementors)
@@ -24173,6 +25147,33 @@ func (ec *executionContext) _WebhookRegistration(ctx context.Context, sel ast.Se
 		case "secret":
 			out.Values[i] = ec._WebhookRegistration_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var _ServiceImplementors = []string{"_Service"}
+
+func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet, obj *fedruntime.Service) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, _ServiceImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("_Service")
+		case "sdl":
+			out.Values[i] = ec.__Service_sdl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -24785,6 +25786,25 @@ func (ec *executionContext) marshalNCityOrderField2string(ctx context.Context, s
 	return res
 }
 
+func (ec *executionContext) unmarshalNCityRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentationᚄ(ctx context.Context, v any) ([]*model.CityRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CityRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCityRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCityRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentation(ctx context.Context, v any) (*model.CityRepresentation, error) {
+	res, err := ec.unmarshalInputCityRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCountry2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCountry(ctx context.Context, sel ast.SelectionSet, v directory.Country) graphql.Marshaler {
 	return ec._Country(ctx, sel, &v)
 }
@@ -24868,6 +25888,20 @@ func (ec *executionContext) marshalNDirectoryInfo2ᚖgithubᚗcomᚋicleiᚋdire
 func (ec *executionContext) unmarshalNEndMembershipInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐEndMembershipInput(ctx context.Context, v any) (directory.EndMembershipInput, error) {
 	res, err := ec.unmarshalInputEndMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -25431,6 +26465,25 @@ func (ec *executionContext) marshalNOfficeOrderField2string(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalNOfficeRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentationᚄ(ctx context.Context, v any) ([]*model.OfficeRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OfficeRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOfficeRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOfficeRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentation(ctx context.Context, v any) (*model.OfficeRepresentation, error) {
+	res, err := ec.unmarshalInputOfficeRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Organization) graphql.Marshaler {
 	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -25751,6 +26804,25 @@ func (ec *executionContext) unmarshalNProgramPersonInput2githubᚗcomᚋicleiᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNProgramRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentationᚄ(ctx context.Context, v any) ([]*model.ProgramRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProgramRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProgramRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNProgramRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentation(ctx context.Context, v any) (*model.ProgramRepresentation, error) {
+	res, err := ec.unmarshalInputProgramRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx context.Context, sel ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
 	return ec._Provenance(ctx, sel, &v)
 }
@@ -25777,6 +26849,25 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋicleiᚋdirectory�
 		return graphql.Null
 	}
 	return ec._Region(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegionRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentationᚄ(ctx context.Context, v any) ([]*model.RegionRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RegionRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegionRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNRegionRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentation(ctx context.Context, v any) (*model.RegionRepresentation, error) {
+	res, err := ec.unmarshalInputRegionRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRole(ctx context.Context, v any) (directory.Role, error) {
@@ -25948,6 +27039,25 @@ func (ec *executionContext) marshalNSecretariatOrderField2string(ctx context.Con
 	return res
 }
 
+func (ec *executionContext) unmarshalNSecretariatRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentationᚄ(ctx context.Context, v any) ([]*model.SecretariatRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SecretariatRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSecretariatRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNSecretariatRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentation(ctx context.Context, v any) (*model.SecretariatRepresentation, error) {
+	res, err := ec.unmarshalInputSecretariatRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐService(ctx context.Context, sel ast.SelectionSet, v *directory.Service) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Service!")
@@ -26108,6 +27218,67 @@ func (ec *executionContext) marshalNWebhookStatus2githubᚗcomᚋicleiᚋdirecto
 	return res
 }
 
+func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalN_Any2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "_Any!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "_Any!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalN_Any2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalN_Any2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalN_Any2map(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalO_Entity2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx context.Context, sel ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+	return ec.__Service(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -26248,6 +27419,150 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Policy2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Policy!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Scope2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Scope!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOActivityInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐActivityInputᚄ(ctx context.Context, v any) ([]directory.ActivityInput, error) {
@@ -26395,6 +27710,19 @@ func (ec *executionContext) unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdir
 	}
 	res, err := ec.unmarshalInputChangeFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCity2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx context.Context, sel ast.SelectionSet, v []*directory.City) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx context.Context, sel ast.SelectionSet, v *directory.City) graphql.Marshaler {
@@ -26639,6 +27967,19 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋicleiᚋdirectoryᚋgrap
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOOffice2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx context.Context, sel ast.SelectionSet, v []*directory.Office) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx context.Context, sel ast.SelectionSet, v *directory.Office) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26797,6 +28138,19 @@ func (ec *executionContext) marshalOPrecision2githubᚗcomᚋicleiᚋdirectory�
 	return res
 }
 
+func (ec *executionContext) marshalOProgram2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx context.Context, sel ast.SelectionSet, v []*directory.Program) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOProgram2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOProgram2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx context.Context, sel ast.SelectionSet, v *directory.Program) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26850,6 +28204,19 @@ func (ec *executionContext) unmarshalOProgramPersonInput2ᚕgithubᚗcomᚋiclei
 	return res, nil
 }
 
+func (ec *executionContext) marshalORegion2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx context.Context, sel ast.SelectionSet, v []*directory.Region) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORegion2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx context.Context, sel ast.SelectionSet, v *directory.Region) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26889,6 +28256,19 @@ func (ec *executionContext) marshalOSearchType2ᚕstringᚄ(ctx context.Context,
 			return graphql.Null
 		}
 	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSecretariat2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx context.Context, sel ast.SelectionSet, v []*directory.Secretariat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSecretariat2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, sel, v[i])
+	})
 
 	return ret
 }
@@ -27016,6 +28396,13 @@ func (ec *executionContext) marshalOViewer2ᚖgithubᚗcomᚋicleiᚋdirectory�
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalO_Entity2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v model.Entity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec.__Entity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -130,6 +130,8 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	} else {
 		srv.Use(introspectionOff{})
 	}
+	// Before the cost: a request for too many entities is refused with the bound it exceeds.
+	srv.Use(&entitiesCheck{})
 	srv.Use(&costLimit{max: limits.MaxComplexity})
 
 	srv.SetErrorPresenter(resolver.present)
