@@ -83,7 +83,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 		applications: opts.Applications, present: ErrorPresenter(opts.Log), Webhooks: opts.Webhooks,
 		subscribers: newSubscriberLimit(cmp.Or(opts.SubscriptionsPerClient, DefaultSubscriptionsPerClient), opts.ClientKey)}
 	base := NewExecutableSchema(Config{}).Schema()
-	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutIncrementalDelivery(base)})
+	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutEntityResolverTypes(withoutIncrementalDelivery(base))})
 	srv := handler.New(es)
 	transport := &httpTransport{
 		rm:           rm,

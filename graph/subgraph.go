@@ -190,6 +190,32 @@ func forEachRootField(set ast.SelectionSet, seen map[string]bool, visit func(*as
 	return true
 }
 
+// entityResolverType is the object type gqlgen's federation plugin declares to generate the interface of the
+// entity resolvers from: its fields are those resolvers.
+const entityResolverType = "Entity"
+
+// withoutEntityResolverTypes returns the schema without the types gqlgen's federation plugin declares only to
+// generate the entity resolvers: Entity and the representation inputs its fields take (CityRepresentation...).
+// No operation reaches them, and introspection would list them, undescribed, beside the directory's own; a
+// router needs only _entities, _Any, _Entity and _service.
+func withoutEntityResolverTypes(s *ast.Schema) *ast.Schema {
+	e := s.Types[entityResolverType]
+	if e == nil || e.Position == nil || e.Position.Src == nil || !e.Position.Src.BuiltIn {
+		return s
+	}
+	c := *s
+	c.Types = maps.Clone(s.Types)
+	delete(c.Types, e.Name)
+	for _, f := range e.Fields {
+		for _, a := range f.Arguments {
+			if t := c.Types[a.Type.Name()]; t != nil && t.Kind == ast.InputObject && t.Position != nil && t.Position.Src == e.Position.Src {
+				delete(c.Types, t.Name)
+			}
+		}
+	}
+	return &c
+}
+
 // entitiesComplexity is the complexity of _entities: its selections once per representation.
 func entitiesComplexity(child int, representations []map[string]any) int {
 	return cost.Add(1, cost.Mul(child, max(len(representations), 1)))

@@ -92,6 +92,29 @@ func TestSubgraphSDL(t *testing.T) {
 	})
 }
 
+// Introspection shows what a router uses, and not the types gqlgen declares only to generate the entity
+// resolvers.
+func TestSubgraphIntrospection(t *testing.T) {
+	t.Parallel()
+	s := writable(t)
+	var got struct {
+		Schema struct{ Types []struct{ Name string } } `json:"__schema"`
+	}
+	mustGQL(t, s, "", `{ __schema { types { name } } }`, nil, &got)
+	names := map[string]bool{}
+	for _, typ := range got.Schema.Types {
+		names[typ.Name] = true
+		if typ.Name == "Entity" || strings.HasSuffix(typ.Name, "Representation") {
+			t.Errorf("introspection lists %s", typ.Name)
+		}
+	}
+	for _, want := range []string{"_Entity", "_Any", "_Service", "City"} {
+		if !names[want] {
+			t.Errorf("introspection does not list %s", want)
+		}
+	}
+}
+
 func TestEntitiesByEveryKey(t *testing.T) {
 	t.Parallel()
 	s := writable(t)
@@ -322,5 +345,49 @@ func TestEntitiesRefusalAnswersNothing(t *testing.T) {
 		Variables: map[string]any{"r": []any{rep("City", "key", "seoul"), rep("City")}}})
 	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || len(r.Data) > 0 && string(r.Data) != "null" {
 		t.Errorf("got %s %+v", r.Data, r.Errors)
+	}
+}
+
+// BenchmarkEntities resolves n cities through _entities, half by key and half by global ID, with the response
+// cache off: its ns/op grows with n, one lookup per representation (compare n=100 with n=10 and n=1). The
+// same cities by nodes(ids:) show what the representations cost beyond the IDs.
+func BenchmarkEntities(b *testing.B) {
+	h := newHandler(b, graph.Options{})
+	data, err := shipped()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 10, graph.MaxEntities} {
+		reps := make([]any, n)
+		for i := range reps {
+			c := data.Cities[i%len(data.Cities)]
+			if i%2 == 0 {
+				reps[i] = rep("City", "key", c.Key)
+			} else {
+				reps[i] = rep("City", "id", c.ID())
+			}
+		}
+		params := map[string]any{"query": `query($r: [_Any!]!) { _entities(representations: $r) { ... on City { key name } } }`,
+			"variables": map[string]any{"r": reps}}
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = data.Cities[i%len(data.Cities)].ID()
+		}
+		nodes := map[string]any{"query": `query($ids: [ID!]!) { nodes(ids: $ids) { ... on City { key name } } }`,
+			"variables": map[string]any{"ids": ids}}
+		for _, c := range []struct {
+			name   string
+			params map[string]any
+		}{{fmt.Sprintf("representations=%d", n), params}, {fmt.Sprintf("nodes=%d", n), nodes}} {
+			b.Run(c.name, func(b *testing.B) {
+				if _, r := post(b, h, c.params); len(r.Errors) > 0 {
+					b.Fatalf("%+v", r.Errors)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					post(b, h, c.params)
+				}
+			})
+		}
 	}
 }
