@@ -431,7 +431,8 @@ func membershipChanges(before, after *City) []MembershipChange {
 
 func sameMembership(a, b *Membership) bool {
 	return a.Category == b.Category && a.Status == b.Status && a.Since.Equal(b.Since) && a.Until.Equal(b.Until) &&
-		a.Secretariat == b.Secretariat && a.Note == b.Note && a.Application == b.Application
+		a.Secretariat == b.Secretariat && a.Note == b.Note && a.Application == b.Application &&
+		a.RepresentativeTitle == b.RepresentativeTitle
 }
 
 // RecordVersion returns the record's version after the change, or for a delete the version it deleted; 0 for

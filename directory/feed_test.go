@@ -279,13 +279,18 @@ func TestMembershipEventsSayWhatHappenedToEachMembership(t *testing.T) {
 		Membership: m.ID, Category: directory.MembershipFull}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.w.EndMembership(ctx, admin, directory.EndMembershipInput{City: "seoul", CityVersion: seoul.Version + 2,
+	// A new representative's title alone is a change of the membership too.
+	if _, err := s.w.ChangeMembership(ctx, admin, directory.ChangeMembershipInput{City: "seoul", CityVersion: seoul.Version + 2,
+		Membership: m.ID, RepresentativeTitle: "Mayor"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.EndMembership(ctx, admin, directory.EndMembershipInput{City: "seoul", CityVersion: seoul.Version + 3,
 		Membership: m.ID, Until: day.AddDate(1, 0, 0)}); err != nil {
 		t.Fatal(err)
 	}
 	head := s.rm.Snapshot().Revision
 	var actions []directory.MembershipAction
-	for rev := head - 2; rev <= head; rev++ {
+	for rev := head - 3; rev <= head; rev++ {
 		e, _ := log.Entry(ctx, rev)
 		all := directory.MembershipFilter{}
 		ev := all.Memberships(e)
@@ -306,7 +311,8 @@ func TestMembershipEventsSayWhatHappenedToEachMembership(t *testing.T) {
 			t.Errorf("filter %+v does not select a change of Seoul", f)
 		}
 	}
-	want := []directory.MembershipAction{directory.MembershipGranted, directory.MembershipChanged, directory.MembershipEndedAction}
+	want := []directory.MembershipAction{directory.MembershipGranted, directory.MembershipChanged, directory.MembershipChanged,
+		directory.MembershipEndedAction}
 	if !slices.Equal(actions, want) {
 		t.Errorf("actions %v, want %v", actions, want)
 	}
