@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iclei/directory/internal/index"
 )
 
 // MaxImportRows bounds the rows of one roster import, so that one call's work, each changed row one entry of
@@ -400,14 +402,10 @@ func (s *Snapshot) rosterCity(key, name, country string) (string, *City, error) 
 	if err := v.result(); err != nil {
 		return "", nil, Invalid("city", "no key can be made from the name %q; give the city's key", name)
 	}
-	folded := Fold(name)
-	var found []*City
-	s.cities.With(dimCountry, country, func(c *City) bool {
-		if c.Key == made || Fold(c.Name) == folded || (c.Government != "" && Fold(c.Government) == folded) {
-			found = append(found, c)
-		}
-		return len(found) < 10
-	})
+	found := s.citiesNamed(country, name)
+	if c := s.City(made); c != nil && c.Country == country && !slices.Contains(found, c) {
+		found = append(found, c)
+	}
 	switch len(found) {
 	case 1:
 		return found[0].Key, found[0], nil
@@ -424,3 +422,31 @@ func (s *Snapshot) rosterCity(key, name, country string) (string, *City, error) 
 	return "", nil, &Error{Code: CodeInvalidInput, Field: "city", Choices: keys,
 		Message: fmt.Sprintf("several cities in %s go by %q (%s); give the key of the one the row is about", country, name, strings.Join(keys, ", "))}
 }
+
+// citiesNamed returns up to 10 cities of the country with the name, or whose government has it, ignoring case
+// and accents (see Fold), found through the indexes in time that does not grow with the country's cities.
+func (s *Snapshot) citiesNamed(country, name string) []*City {
+	const most = 10
+	named := country + "\x00" + Fold(name)
+	// OrderByCountry sorts a country's cities by folded name: its cities with the name lie between these keys.
+	p, _ := s.cities.Find(index.Query[City]{}, OrderByCountry, false, index.Window{Size: most,
+		After: &index.SortKey{Text: named}, Before: &index.SortKey{Text: named + "\x00"}})
+	found := p.Items
+	s.cities.With(dimGovernment, governmentKey(country, name), func(c *City) bool {
+		if !slices.Contains(found, c) {
+			found = append(found, c)
+		}
+		return len(found) < most
+	})
+	return found
+}
+
+// governmentName is the value of a city in dimGovernment: its government's name, folded, in its country.
+func governmentName(c *City) []string {
+	if c.Government == "" {
+		return nil
+	}
+	return []string{governmentKey(c.Country, c.Government)}
+}
+
+func governmentKey(country, name string) string { return country + ":" + Fold(name) }

@@ -154,6 +154,11 @@ func TestImportMembersRefusesBadRowsAndWritesTheGoodOnes(t *testing.T) {
 		f(&r)
 		return r
 	}
+	for _, key := range []string{"twin-town-north", "twin-town-south"} {
+		if _, err := s.w.CreateCity(ctx, admin, directory.CityInput{Key: key, Name: "Twin Town", Country: "DE"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tomorrow := time.Now().UTC().AddDate(0, 0, 2)
 	rows := []directory.RosterRow{
 		good(2, "Goodtown"),
@@ -176,6 +181,11 @@ func TestImportMembersRefusesBadRowsAndWritesTheGoodOnes(t *testing.T) {
 		good(17, "Second Goodtown"),
 		// fixture-ended's membership ended: the roster grants it a new one.
 		edit(18, func(r *directory.RosterRow) { r.Name = "Fixture Ended" }),
+		// Two cities of Germany go by this name.
+		edit(19, func(r *directory.RosterRow) { r.Name = "twin town" }),
+		edit(20, func(r *directory.RosterRow) { r.Name, r.City = "Twin Town", "twin-town-south" }),
+		// The seed's city is found by its name, whatever the key.
+		edit(21, func(r *directory.RosterRow) { r.Name, r.Country = "GUILIN LIN'GUI NEW DISTRICT", "China" }),
 	}
 	entries := log.Len()
 	r, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "bad.csv", Rows: rows}, true)
@@ -200,6 +210,9 @@ func TestImportMembersRefusesBadRowsAndWritesTheGoodOnes(t *testing.T) {
 		" REFUSED BAD_USER_INPUT status",
 		"second-goodtown CREATE",
 		"fixture-ended UPDATE",
+		" REFUSED BAD_USER_INPUT city",
+		"twin-town-south UPDATE",
+		"guilin-lingui-new-district UPDATE",
 	}
 	if got := outcomes(r); !slices.Equal(got, want) {
 		t.Errorf("outcomes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -209,8 +222,11 @@ func TestImportMembersRefusesBadRowsAndWritesTheGoodOnes(t *testing.T) {
 			t.Errorf("line %d's refusal says %q; want a message about the row", row.Line, row.Refusal.Message)
 		}
 	}
-	if log.Len() != entries+3 || r.Count(directory.ImportRefused) != 14 {
-		t.Errorf("the import appended %d entries and refused %d rows, want 3 and 14", log.Len()-entries, r.Count(directory.ImportRefused))
+	if log.Len() != entries+5 || r.Count(directory.ImportRefused) != 15 {
+		t.Errorf("the import appended %d entries and refused %d rows, want 5 and 15", log.Len()-entries, r.Count(directory.ImportRefused))
+	}
+	if choices := r.Rows[17].Refusal.Choices; !slices.Equal(choices, []string{"twin-town-north", "twin-town-south"}) {
+		t.Errorf("an ambiguous name lists %q, want both cities' keys", choices)
 	}
 	if c := s.rm.Snapshot().City("fixture-ended"); len(c.Memberships) != 2 || c.CurrentMembership().ID != "m2" {
 		t.Errorf("fixture-ended = %+v", c)

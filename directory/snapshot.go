@@ -105,6 +105,10 @@ const (
 	dimParticipant = "participant"
 	dimHeadOffice  = "headOffice"
 	dimHash        = "hash"
+	// dimGovernment holds the name of a city's government in its country, "KR:seoul metropolitan government"
+	// (country and folded name), so that a roster import finds a row's city by it without scanning the country.
+	// Most cities have none; a city's own name is found through OrderByCountry instead, at no cost to the index.
+	dimGovernment = "government"
 	// dimRefers holds every institution a record refers to, as "KIND:key", so that a delete can tell whether
 	// anything still points at the record.
 	dimRefers = "refers"
@@ -197,6 +201,7 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 				dimStatus:      func(x *City) []string { return membership(x, func(m *Membership) string { return string(m.Status) }) },
 				dimSecretariat: func(x *City) []string { return membership(x, func(m *Membership) string { return m.Secretariat }) },
 				dimParent:      func(x *City) []string { return one(x.Parent) },
+				dimGovernment:  func(x *City) []string { return governmentName(x) },
 			},
 		},
 		programs: &index.Spec[Program]{
