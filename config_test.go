@@ -80,12 +80,14 @@ func TestCommandLineHelp(t *testing.T) {
 		notWant []string
 	}{
 		{"-help lists the commands", []string{"-help"},
-			[]string{"serve", "seed", "mint-key", "revoke-key", "mint-jwt", "healthcheck", "help", "-version"}, serverOnly},
+			[]string{"serve", "seed", "mint-key", "revoke-key", "mint-jwt", "load-bench", "import", "healthcheck", "help", "-version"}, serverOnly},
 		{"help lists the commands", []string{"help"}, []string{"mint-key", "healthcheck"}, serverOnly},
 		{"help names a command's own flags and the settings it reads, not the server's",
 			[]string{"help", "mint-key"}, []string{"-name NAME", "-role ROLE", "-regions", "-mongodb-uri, MONGODB_URI"}, append(serverOnly, "-ttl")},
 		{"a command's -help is its help", []string{"mint-jwt", "-help"},
 			[]string{"-ttl", "-jwt-secret, JWT_SECRET", "same secret"}, append(serverOnly, "-mongodb-uri")},
+		{"import names its file, its flag and the columns of a roster", []string{"help", "import"},
+			[]string{"FILE.csv", "-apply", "local_government", "representative_title", "-mongodb-uri, MONGODB_URI"}, append(serverOnly, "-name")},
 		{"revoke-key takes a name only", []string{"revoke-key", "-h"}, []string{"-name NAME"}, []string{"-role"}},
 		{"the server's help lists every setting", []string{"help", "serve"},
 			[]string{"-max-depth, GRAPHQL_MAX_DEPTH", "-port, PORT", "-jwt-secret", "-log-level"}, []string{"-name"}},

@@ -207,3 +207,25 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("a missing file: %v", err)
 	}
 }
+
+func TestImportCommandArguments(t *testing.T) {
+	t.Parallel()
+	header := filepath.Join(t.TempDir(), "roster.csv")
+	if err := os.WriteFile(header, []byte("local_government,country,member_since,category,mayor\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "name the roster file to import"},
+		{[]string{"a.csv", "b.csv"}, "import takes one file, got 2"},
+		{[]string{"a.csv", "-aply"}, "flag provided but not defined: -aply"},
+		// The file is read, and refused, before any database is opened.
+		{[]string{"-apply", header}, "the column \"mayor\", which a roster does not have"},
+	} {
+		if _, _, err := invoke(t, map[string]string{"DATA_DIR": t.TempDir()}, append([]string{"import"}, c.args...)...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("import %q: %v, want an error saying %q", c.args, err, c.want)
+		}
+	}
+}
