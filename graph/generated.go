@@ -43,8 +43,11 @@ type ResolverRoot interface {
 	Country() CountryResolver
 	Counts() CountsResolver
 	Entity() EntityResolver
+	ImportRefusal() ImportRefusalResolver
 	LogEntry() LogEntryResolver
 	LogEntryConnection() LogEntryConnectionResolver
+	MemberImportReport() MemberImportReportResolver
+	MemberImportRow() MemberImportRowResolver
 	Membership() MembershipResolver
 	MembershipApplication() MembershipApplicationResolver
 	MembershipEvent() MembershipEventResolver
@@ -203,6 +206,13 @@ type ComplexityRoot struct {
 		FindSecretariat func(childComplexity int, reps []*model.SecretariatRepresentation) int
 	}
 
+	ImportRefusal struct {
+		Code         func(childComplexity int) int
+		Field        func(childComplexity int) int
+		Message      func(childComplexity int) int
+		ValidChoices func(childComplexity int) int
+	}
+
 	LocalName struct {
 		Lang func(childComplexity int) int
 		Name func(childComplexity int) int
@@ -234,15 +244,37 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MemberImportReport struct {
+		Applied   func(childComplexity int) int
+		Created   func(childComplexity int) int
+		Refused   func(childComplexity int) int
+		Revision  func(childComplexity int) int
+		Rows      func(childComplexity int) int
+		Source    func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	MemberImportRow struct {
+		Changes  func(childComplexity int) int
+		City     func(childComplexity int) int
+		CityKey  func(childComplexity int) int
+		Line     func(childComplexity int) int
+		Outcome  func(childComplexity int) int
+		Refusal  func(childComplexity int) int
+		Revision func(childComplexity int) int
+	}
+
 	Membership struct {
-		Category    func(childComplexity int) int
-		City        func(childComplexity int) int
-		GlobalID    func(childComplexity int) int
-		Note        func(childComplexity int) int
-		Secretariat func(childComplexity int) int
-		Since       func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Until       func(childComplexity int) int
+		Category            func(childComplexity int) int
+		City                func(childComplexity int) int
+		GlobalID            func(childComplexity int) int
+		Note                func(childComplexity int) int
+		RepresentativeTitle func(childComplexity int) int
+		Secretariat         func(childComplexity int) int
+		Since               func(childComplexity int) int
+		Status              func(childComplexity int) int
+		Until               func(childComplexity int) int
 	}
 
 	MembershipApplication struct {
@@ -308,6 +340,7 @@ type ComplexityRoot struct {
 		DeleteWebhook               func(childComplexity int, id string) int
 		EndMembership               func(childComplexity int, input directory.EndMembershipInput) int
 		GrantMembership             func(childComplexity int, input directory.GrantMembershipInput) int
+		ImportMembers               func(childComplexity int, input directory.MemberImportInput, apply bool) int
 		RegisterWebhook             func(childComplexity int, input directory.WebhookInput) int
 		ReviewMembershipApplication func(childComplexity int, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) int
 		UpdateCity                  func(childComplexity int, key string, version int, input directory.CityInput) int
@@ -693,6 +726,12 @@ type EntityResolver interface {
 	FindRegion(ctx context.Context, reps []*model.RegionRepresentation) ([]*directory.Region, error)
 	FindSecretariat(ctx context.Context, reps []*model.SecretariatRepresentation) ([]*directory.Secretariat, error)
 }
+type ImportRefusalResolver interface {
+	Code(ctx context.Context, obj *directory.Error) (string, error)
+	Field(ctx context.Context, obj *directory.Error) (*string, error)
+
+	ValidChoices(ctx context.Context, obj *directory.Error) ([]string, error)
+}
 type LogEntryResolver interface {
 	Revision(ctx context.Context, obj *directory.FeedEntry) (string, error)
 
@@ -704,11 +743,24 @@ type LogEntryConnectionResolver interface {
 	Nodes(ctx context.Context, obj *directory.FeedPage) ([]*directory.FeedEntry, error)
 	PageInfo(ctx context.Context, obj *directory.FeedPage) (*directory.PageInfo, error)
 }
+type MemberImportReportResolver interface {
+	Revision(ctx context.Context, obj *directory.ImportReport) (string, error)
+	Created(ctx context.Context, obj *directory.ImportReport) (int, error)
+	Updated(ctx context.Context, obj *directory.ImportReport) (int, error)
+	Unchanged(ctx context.Context, obj *directory.ImportReport) (int, error)
+	Refused(ctx context.Context, obj *directory.ImportReport) (int, error)
+}
+type MemberImportRowResolver interface {
+	CityKey(ctx context.Context, obj *directory.ImportResult) (*string, error)
+
+	Revision(ctx context.Context, obj *directory.ImportResult) (*string, error)
+}
 type MembershipResolver interface {
 	City(ctx context.Context, obj *directory.Membership) (*directory.City, error)
 
 	Secretariat(ctx context.Context, obj *directory.Membership) (*directory.Secretariat, error)
 	Note(ctx context.Context, obj *directory.Membership) (*string, error)
+	RepresentativeTitle(ctx context.Context, obj *directory.Membership) (*string, error)
 }
 type MembershipApplicationResolver interface {
 	Country(ctx context.Context, obj *directory.Application) (*directory.Country, error)
@@ -747,6 +799,7 @@ type MutationResolver interface {
 	EndMembership(ctx context.Context, input directory.EndMembershipInput) (*directory.Membership, error)
 	ApplyForMembership(ctx context.Context, input directory.ApplicationInput) (*directory.Application, error)
 	ReviewMembershipApplication(ctx context.Context, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) (*directory.Application, error)
+	ImportMembers(ctx context.Context, input directory.MemberImportInput, apply bool) (*directory.ImportReport, error)
 	RegisterWebhook(ctx context.Context, input directory.WebhookInput) (*model.WebhookRegistration, error)
 	DeleteWebhook(ctx context.Context, id string) (*model.Deletion, error)
 }
@@ -1482,6 +1535,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.FindSecretariat(childComplexity, args["reps"].([]*model.SecretariatRepresentation)), true
 
+	case "ImportRefusal.code":
+		if e.ComplexityRoot.ImportRefusal.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.Code(childComplexity), true
+	case "ImportRefusal.field":
+		if e.ComplexityRoot.ImportRefusal.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.Field(childComplexity), true
+	case "ImportRefusal.message":
+		if e.ComplexityRoot.ImportRefusal.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.Message(childComplexity), true
+	case "ImportRefusal.validChoices":
+		if e.ComplexityRoot.ImportRefusal.ValidChoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.ValidChoices(childComplexity), true
+
 	case "LocalName.lang":
 		if e.ComplexityRoot.LocalName.Lang == nil {
 			break
@@ -1583,6 +1661,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogEntryEdge.Node(childComplexity), true
 
+	case "MemberImportReport.applied":
+		if e.ComplexityRoot.MemberImportReport.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Applied(childComplexity), true
+	case "MemberImportReport.created":
+		if e.ComplexityRoot.MemberImportReport.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Created(childComplexity), true
+	case "MemberImportReport.refused":
+		if e.ComplexityRoot.MemberImportReport.Refused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Refused(childComplexity), true
+	case "MemberImportReport.revision":
+		if e.ComplexityRoot.MemberImportReport.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Revision(childComplexity), true
+	case "MemberImportReport.rows":
+		if e.ComplexityRoot.MemberImportReport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Rows(childComplexity), true
+	case "MemberImportReport.source":
+		if e.ComplexityRoot.MemberImportReport.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Source(childComplexity), true
+	case "MemberImportReport.unchanged":
+		if e.ComplexityRoot.MemberImportReport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Unchanged(childComplexity), true
+	case "MemberImportReport.updated":
+		if e.ComplexityRoot.MemberImportReport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Updated(childComplexity), true
+
+	case "MemberImportRow.changes":
+		if e.ComplexityRoot.MemberImportRow.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Changes(childComplexity), true
+	case "MemberImportRow.city":
+		if e.ComplexityRoot.MemberImportRow.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.City(childComplexity), true
+	case "MemberImportRow.cityKey":
+		if e.ComplexityRoot.MemberImportRow.CityKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.CityKey(childComplexity), true
+	case "MemberImportRow.line":
+		if e.ComplexityRoot.MemberImportRow.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Line(childComplexity), true
+	case "MemberImportRow.outcome":
+		if e.ComplexityRoot.MemberImportRow.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Outcome(childComplexity), true
+	case "MemberImportRow.refusal":
+		if e.ComplexityRoot.MemberImportRow.Refusal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Refusal(childComplexity), true
+	case "MemberImportRow.revision":
+		if e.ComplexityRoot.MemberImportRow.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Revision(childComplexity), true
+
 	case "Membership.category":
 		if e.ComplexityRoot.Membership.Category == nil {
 			break
@@ -1607,6 +1777,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Note(childComplexity), true
+	case "Membership.representativeTitle":
+		if e.ComplexityRoot.Membership.RepresentativeTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.RepresentativeTitle(childComplexity), true
 	case "Membership.secretariat":
 		if e.ComplexityRoot.Membership.Secretariat == nil {
 			break
@@ -1994,6 +2170,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantMembership(childComplexity, args["input"].(directory.GrantMembershipInput)), true
+	case "Mutation.importMembers":
+		if e.ComplexityRoot.Mutation.ImportMembers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importMembers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportMembers(childComplexity, args["input"].(directory.MemberImportInput), args["apply"].(bool)), true
 	case "Mutation.registerWebhook":
 		if e.ComplexityRoot.Mutation.RegisterWebhook == nil {
 			break
@@ -3548,6 +3735,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InstitutionRefInput", ec.unmarshalInputInstitutionRefInput),
 			graphql.NewInputUnmarshaler("LocalNameInput", ec.unmarshalInputLocalNameInput),
 			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
+			graphql.NewInputUnmarshaler("MemberImportInput", ec.unmarshalInputMemberImportInput),
+			graphql.NewInputUnmarshaler("MemberRowInput", ec.unmarshalInputMemberRowInput),
 			graphql.NewInputUnmarshaler("MembershipApplicationInput", ec.unmarshalInputMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("OfficeFilter", ec.unmarshalInputOfficeFilter),
 			graphql.NewInputUnmarshaler("OfficeInput", ec.unmarshalInputOfficeInput),
@@ -3665,7 +3854,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls" "schema/webhook.graphqls"
+//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/roster.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls" "schema/webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3684,6 +3873,7 @@ var sources = []*ast.Source{
 	{Name: "schema/office.graphqls", Input: sourceData("schema/office.graphqls"), BuiltIn: false},
 	{Name: "schema/program.graphqls", Input: sourceData("schema/program.graphqls"), BuiltIn: false},
 	{Name: "schema/region.graphqls", Input: sourceData("schema/region.graphqls"), BuiltIn: false},
+	{Name: "schema/roster.graphqls", Input: sourceData("schema/roster.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
 	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
@@ -4042,6 +4232,20 @@ func (ec *executionContext) childFields_DirectoryInfo(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type DirectoryInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportRefusal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_ImportRefusal_code(ctx, field)
+	case "field":
+		return ec.fieldContext_ImportRefusal_field(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportRefusal_message(ctx, field)
+	case "validChoices":
+		return ec.fieldContext_ImportRefusal_validChoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRefusal", field.Name)
+}
+
 func (ec *executionContext) childFields_LocalName(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "lang":
@@ -4104,6 +4308,48 @@ func (ec *executionContext) childFields_LogEntryEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type LogEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MemberImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_MemberImportReport_source(ctx, field)
+	case "applied":
+		return ec.fieldContext_MemberImportReport_applied(ctx, field)
+	case "revision":
+		return ec.fieldContext_MemberImportReport_revision(ctx, field)
+	case "created":
+		return ec.fieldContext_MemberImportReport_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_MemberImportReport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_MemberImportReport_unchanged(ctx, field)
+	case "refused":
+		return ec.fieldContext_MemberImportReport_refused(ctx, field)
+	case "rows":
+		return ec.fieldContext_MemberImportReport_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberImportReport", field.Name)
+}
+
+func (ec *executionContext) childFields_MemberImportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_MemberImportRow_line(ctx, field)
+	case "outcome":
+		return ec.fieldContext_MemberImportRow_outcome(ctx, field)
+	case "cityKey":
+		return ec.fieldContext_MemberImportRow_cityKey(ctx, field)
+	case "city":
+		return ec.fieldContext_MemberImportRow_city(ctx, field)
+	case "changes":
+		return ec.fieldContext_MemberImportRow_changes(ctx, field)
+	case "revision":
+		return ec.fieldContext_MemberImportRow_revision(ctx, field)
+	case "refusal":
+		return ec.fieldContext_MemberImportRow_refusal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberImportRow", field.Name)
+}
+
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4122,6 +4368,8 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_secretariat(ctx, field)
 	case "note":
 		return ec.fieldContext_Membership_note(ctx, field)
+	case "representativeTitle":
+		return ec.fieldContext_Membership_representativeTitle(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
@@ -5365,6 +5613,28 @@ func (ec *executionContext) field_Mutation_grantMembership_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importMembers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (directory.MemberImportInput, error) {
+			return ec.unmarshalNMemberImportInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMemberImportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "apply",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["apply"] = arg1
 	return args, nil
 }
 
@@ -8949,6 +9219,97 @@ func (ec *executionContext) fieldContext_Entity_findSecretariat(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _ImportRefusal_code(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ImportRefusal_code(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineImportRefusalResolver().Code(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_ImportRefusal_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImportRefusal_field(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ImportRefusal_field(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineImportRefusalResolver().Field(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_ImportRefusal_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImportRefusal_message(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.Message}
+}
+func (ec *executionContext) fieldContext_ImportRefusal_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRefusal_validChoices(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ImportRefusal_validChoices(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]string, error) {
+		return ec.inlineImportRefusalResolver().ValidChoices(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_ImportRefusal_validChoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, true, true, "String")
+}
+
 func (ec *executionContext) _LocalName_lang(ctx context.Context, field graphql.CollectedField, obj *directory.LocalName) (ret graphql.Marshaler) {
 	return inlineString[string]{&obj.Lang}
 }
@@ -9319,6 +9680,316 @@ func (ec *executionContext) fieldContext_LogEntryEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _MemberImportReport_source(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.Source}
+}
+func (ec *executionContext) fieldContext_MemberImportReport_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberImportReport_applied(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Applied)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MemberImportReport_revision(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineMemberImportReportResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "String")
+}
+
+func (ec *executionContext) _MemberImportReport_created(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_created(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Created(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_updated(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_updated(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Updated(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_unchanged(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_unchanged(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Unchanged(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_refused(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_refused(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Refused(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_rows(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_rows(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Rows
+	fc.Result = res
+	return ec.marshalNMemberImportRow2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResultᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberImportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberImportRow_line(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Line)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MemberImportRow_outcome(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	return inlineString[directory.ImportOutcome]{&obj.Outcome}
+}
+func (ec *executionContext) fieldContext_MemberImportRow_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, false, false, "ImportOutcome")
+}
+
+func (ec *executionContext) _MemberImportRow_cityKey(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_cityKey(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineMemberImportRowResolver().CityKey(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_cityKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, true, true, "String")
+}
+
+func (ec *executionContext) _MemberImportRow_city(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_city(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.City
+	fc.Result = res
+	return ec.marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberImportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberImportRow_changes(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Changes)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberImportRow_revision(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineMemberImportRowResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, true, true, "String")
+}
+
+func (ec *executionContext) _MemberImportRow_refusal(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_refusal(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Refusal
+	fc.Result = res
+	return ec.marshalOImportRefusal2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐError(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_refusal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberImportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportRefusal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9495,6 +10166,35 @@ func (ec *executionContext) _Membership_note(ctx context.Context, field graphql.
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Membership_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Membership", field, true, true, "String")
+}
+
+func (ec *executionContext) _Membership_representativeTitle(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Membership_representativeTitle(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineMembershipResolver().RepresentativeTitle(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Membership_representativeTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, true, true, "String")
 }
 
@@ -11114,6 +11814,50 @@ func (ec *executionContext) fieldContext_Mutation_reviewMembershipApplication(ct
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reviewMembershipApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importMembers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportMembers(ctx, fc.Args["input"].(directory.MemberImportInput), fc.Args["apply"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.ImportReport) graphql.Marshaler {
+			return ec.marshalNMemberImportReport2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importMembers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_importMembers_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17702,8 +18446,11 @@ type inlineState struct {
 	resolverCity                  CityResolver
 	resolverCountry               CountryResolver
 	resolverCounts                CountsResolver
+	resolverImportRefusal         ImportRefusalResolver
 	resolverLogEntry              LogEntryResolver
 	resolverLogEntryConnection    LogEntryConnectionResolver
+	resolverMemberImportReport    MemberImportReportResolver
+	resolverMemberImportRow       MemberImportRowResolver
 	resolverMembership            MembershipResolver
 	resolverMembershipApplication MembershipApplicationResolver
 	resolverMembershipEvent       MembershipEventResolver
@@ -17822,6 +18569,13 @@ func (ec *executionContext) inlineCountsResolver() CountsResolver {
 	return ec.inline.resolverCounts
 }
 
+func (ec *executionContext) inlineImportRefusalResolver() ImportRefusalResolver {
+	if ec.inline.resolverImportRefusal == nil {
+		ec.inline.resolverImportRefusal = ec.Resolvers.ImportRefusal()
+	}
+	return ec.inline.resolverImportRefusal
+}
+
 func (ec *executionContext) inlineLogEntryResolver() LogEntryResolver {
 	if ec.inline.resolverLogEntry == nil {
 		ec.inline.resolverLogEntry = ec.Resolvers.LogEntry()
@@ -17834,6 +18588,20 @@ func (ec *executionContext) inlineLogEntryConnectionResolver() LogEntryConnectio
 		ec.inline.resolverLogEntryConnection = ec.Resolvers.LogEntryConnection()
 	}
 	return ec.inline.resolverLogEntryConnection
+}
+
+func (ec *executionContext) inlineMemberImportReportResolver() MemberImportReportResolver {
+	if ec.inline.resolverMemberImportReport == nil {
+		ec.inline.resolverMemberImportReport = ec.Resolvers.MemberImportReport()
+	}
+	return ec.inline.resolverMemberImportReport
+}
+
+func (ec *executionContext) inlineMemberImportRowResolver() MemberImportRowResolver {
+	if ec.inline.resolverMemberImportRow == nil {
+		ec.inline.resolverMemberImportRow = ec.Resolvers.MemberImportRow()
+	}
+	return ec.inline.resolverMemberImportRow
 }
 
 func (ec *executionContext) inlineMembershipResolver() MembershipResolver {
@@ -18320,7 +19088,7 @@ func (ec *executionContext) unmarshalInputChangeMembershipInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"city", "cityVersion", "membership", "category", "status", "secretariat", "note"}
+	fieldsInOrder := [...]string{"city", "cityVersion", "membership", "category", "status", "secretariat", "note", "representativeTitle"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18376,6 +19144,13 @@ func (ec *executionContext) unmarshalInputChangeMembershipInput(ctx context.Cont
 				return it, err
 			}
 			it.Note = data
+		case "representativeTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeTitle"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeTitle = data
 		}
 	}
 	return it, nil
@@ -18769,7 +19544,7 @@ func (ec *executionContext) unmarshalInputGrantMembershipInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"city", "cityVersion", "category", "since", "secretariat", "note"}
+	fieldsInOrder := [...]string{"city", "cityVersion", "category", "since", "secretariat", "note", "representativeTitle"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18818,6 +19593,13 @@ func (ec *executionContext) unmarshalInputGrantMembershipInput(ctx context.Conte
 				return it, err
 			}
 			it.Note = data
+		case "representativeTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeTitle"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeTitle = data
 		}
 	}
 	return it, nil
@@ -18990,6 +19772,160 @@ func (ec *executionContext) unmarshalInputLocationInput(ctx context.Context, obj
 func UnmarshalLocationInput(ctx context.Context, raw any) (directory.LocationInput, error) {
 	var out directory.LocationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMemberImportInput(ctx context.Context, obj any) (directory.MemberImportInput, error) {
+	var it directory.MemberImportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "rows"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "rows":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
+			data, err := ec.unmarshalNMemberRowInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRowᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rows = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemberImportInput unmarshals raw into the MemberImportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemberImportInput(ctx context.Context, raw any) (directory.MemberImportInput, error) {
+	var out directory.MemberImportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberImportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMemberRowInput(ctx context.Context, obj any) (directory.RosterRow, error) {
+	var it directory.RosterRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"line", "city", "name", "country", "region", "population", "memberSince", "category", "status", "representativeTitle"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "line":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "population":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("population"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Population = data
+		case "memberSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberSince"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberSince = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOMembershipStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "representativeTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeTitle"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeTitle = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemberRowInput unmarshals raw into the MemberRowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemberRowInput(ctx context.Context, raw any) (directory.RosterRow, error) {
+	var out directory.RosterRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberRowInput", raw, &out)
 	return out, err
 }
 
@@ -21487,6 +22423,48 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 	return out
 }
 
+var importRefusalImplementors = []string{"ImportRefusal"}
+
+func (ec *executionContext) _ImportRefusal(ctx context.Context, sel ast.SelectionSet, obj *directory.Error) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, importRefusalImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportRefusal")
+		case "code":
+			out.Values[i] = ec._ImportRefusal_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._ImportRefusal_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImportRefusal_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validChoices":
+			out.Values[i] = ec._ImportRefusal_validChoices(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var localNameImplementors = []string{"LocalName"}
 
 func (ec *executionContext) _LocalName(ctx context.Context, sel ast.SelectionSet, obj *directory.LocalName) graphql.Marshaler {
@@ -21677,6 +22655,125 @@ func (ec *executionContext) _LogEntryEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var memberImportReportImplementors = []string{"MemberImportReport"}
+
+func (ec *executionContext) _MemberImportReport(ctx context.Context, sel ast.SelectionSet, obj *directory.ImportReport) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, memberImportReportImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberImportReport")
+		case "source":
+			out.Values[i] = ec._MemberImportReport_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._MemberImportReport_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._MemberImportReport_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._MemberImportReport_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._MemberImportReport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._MemberImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refused":
+			out.Values[i] = ec._MemberImportReport_refused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._MemberImportReport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var memberImportRowImplementors = []string{"MemberImportRow"}
+
+func (ec *executionContext) _MemberImportRow(ctx context.Context, sel ast.SelectionSet, obj *directory.ImportResult) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, memberImportRowImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberImportRow")
+		case "line":
+			out.Values[i] = ec._MemberImportRow_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._MemberImportRow_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cityKey":
+			out.Values[i] = ec._MemberImportRow_cityKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._MemberImportRow_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._MemberImportRow_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._MemberImportRow_revision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refusal":
+			out.Values[i] = ec._MemberImportRow_refusal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var membershipImplementors = []string{"Membership", "Node"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *directory.Membership) graphql.Marshaler {
@@ -21724,6 +22821,11 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 			}
 		case "note":
 			out.Values[i] = ec._Membership_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "representativeTitle":
+			out.Values[i] = ec._Membership_representativeTitle(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -22163,6 +23265,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "reviewMembershipApplication":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reviewMembershipApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importMembers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importMembers(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -24857,6 +25966,21 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalNImportOutcome2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportOutcome(ctx context.Context, v any) (directory.ImportOutcome, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := directory.ImportOutcome(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportOutcome2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportOutcome(ctx context.Context, sel ast.SelectionSet, v directory.ImportOutcome) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ImportOutcome!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNInstitution2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐInstitution(ctx context.Context, sel ast.SelectionSet, v model.Institution) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Institution!")
@@ -25009,6 +26133,58 @@ func (ec *executionContext) marshalNMatchKind2githubᚗcomᚋicleiᚋdirectory�
 		graphql.AddInvalidNullFromMarshaler(ctx, "MatchKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNMemberImportInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMemberImportInput(ctx context.Context, v any) (directory.MemberImportInput, error) {
+	res, err := ec.unmarshalInputMemberImportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMemberImportReport2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportReport(ctx context.Context, sel ast.SelectionSet, v *directory.ImportReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemberImportReport!")
+		return graphql.Null
+	}
+	return ec._MemberImportReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemberImportRow2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResult(ctx context.Context, sel ast.SelectionSet, v directory.ImportResult) graphql.Marshaler {
+	return ec._MemberImportRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMemberImportRow2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResultᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.ImportResult) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberImportRow2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMemberRowInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRow(ctx context.Context, v any) (directory.RosterRow, error) {
+	res, err := ec.unmarshalInputMemberRowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMemberRowInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRowᚄ(ctx context.Context, v any) ([]directory.RosterRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]directory.RosterRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRowInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNMembership2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembership(ctx context.Context, sel ast.SelectionSet, v directory.Membership) graphql.Marshaler {
@@ -26638,6 +27814,13 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalID(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOImportRefusal2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐError(ctx context.Context, sel ast.SelectionSet, v *directory.Error) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ImportRefusal(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInstitutionRefInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐInstitutionRefᚄ(ctx context.Context, v any) ([]directory.InstitutionRef, error) {
