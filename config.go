@@ -77,6 +77,12 @@ type config struct {
 	// an idle subscription's stream shows it is alive.
 	SubscriptionsPerClient int
 	Heartbeat              time.Duration
+	// The webhooks' rules (directory.WebhookOptions).
+	WebhookAllowPrivate bool
+	WebhookLease        time.Duration
+	WebhookTimeout      time.Duration
+	WebhookRetryMin     time.Duration
+	WebhookRetryMax     time.Duration
 }
 
 // settingGroup names the settings a command reads: each command takes the groups it uses (commands).
@@ -203,6 +209,21 @@ func (cfg *config) settings() []setting {
 		{Env: "SUBSCRIPTION_HEARTBEAT", Flag: "subscription-heartbeat", Default: "15s", group: groupServer,
 			Help:  "how often a subscription with no event to send shows it is alive (a WebSocket ping, an event stream comment); a WebSocket client that does not answer two pings is cut off",
 			parse: duration(&cfg.Heartbeat)},
+		{Env: "WEBHOOK_ALLOW_PRIVATE", Flag: "webhook-allow-private", Default: "false", group: groupServer, bool: true,
+			Help:  "let webhooks point at loopback, private and link-local addresses; off, such URLs are refused when registered and when connected to, so that the server cannot be made to call its own network",
+			parse: boolean(&cfg.WebhookAllowPrivate)},
+		{Env: "WEBHOOK_TIMEOUT", Flag: "webhook-timeout", Default: "10s", group: groupServer,
+			Help:  "time a webhook's receiver has to answer a delivery",
+			parse: duration(&cfg.WebhookTimeout)},
+		{Env: "WEBHOOK_RETRY_MIN", Flag: "webhook-retry-min", Default: "5s", group: groupServer,
+			Help:  "wait before retrying a failed webhook delivery; it doubles with each further failure",
+			parse: duration(&cfg.WebhookRetryMin)},
+		{Env: "WEBHOOK_RETRY_MAX", Flag: "webhook-retry-max", Default: "1h", group: groupServer,
+			Help:  "longest wait between retries of a webhook delivery",
+			parse: duration(&cfg.WebhookRetryMax)},
+		{Env: "WEBHOOK_LEASE", Flag: "webhook-lease", Default: "2m", group: groupServer,
+			Help:  "how long one of the servers sharing a database delivers a webhook before the servers claim it again; longer than WEBHOOK_TIMEOUT",
+			parse: duration(&cfg.WebhookLease)},
 		{Env: "RATE_LIMIT_PER_MINUTE", Flag: "rate-limit", Default: "600", group: groupServer,
 			Help:  "requests per minute one client address may make to any endpoint but the probes; 0 for no limit",
 			parse: integer(&cfg.RateLimit, 0, math.MaxInt)},
@@ -259,6 +280,10 @@ func (cfg *config) read(groups []settingGroup, getenv func(string) string, flagT
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = ":" + strconv.Itoa(cfg.Port)
+	}
+	if slices.Contains(groups, groupServer) && cfg.WebhookLease > 0 && cfg.WebhookLease <= 2*cfg.WebhookTimeout {
+		errs = append(errs, fmt.Errorf("WEBHOOK_LEASE (-webhook-lease): %s must be more than twice WEBHOOK_TIMEOUT (%s), or a server has no time in its lease to deliver",
+			cfg.WebhookLease, cfg.WebhookTimeout))
 	}
 	if slices.Contains(groups, groupServer) && cfg.WriteTimeout > 0 && cfg.WriteTimeout <= cfg.RequestTimeout {
 		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT (-http-write-timeout): %s must be longer than REQUEST_TIMEOUT (%s), or answers are cut off before they are written",

@@ -37,6 +37,8 @@ type services struct {
 	baseURL string
 	// streams ends every subscription's stream when the server shuts down.
 	streams context.Context
+	// webhooks registers and delivers webhooks.
+	webhooks *directory.Webhooks
 }
 
 // newHTTPHandler routes the server's endpoints (docs/http.md lists them). Every route's latency is measured
@@ -54,7 +56,7 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		Introspection: cfg.Introspection, QueryCacheSize: cfg.QueryCacheSize, Log: log,
 		PersistedQueryCacheSize: cfg.PersistedQueryCacheSize, ResponseCacheBytes: cfg.ResponseCacheBytes,
 		CacheControl: cfg.CacheControl, Observer: m,
-		Writer: svc.writer, Auditor: svc.auditor, Auth: svc.auth, Applications: svc.applications,
+		Writer: svc.writer, Auditor: svc.auditor, Auth: svc.auth, Applications: svc.applications, Webhooks: svc.webhooks,
 		Limits: graph.Limits{MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields, MaxRepeats: cfg.MaxRepeats,
 			MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, MaxComplexity: cfg.MaxComplexity,
 			DisableSuggestions: !cfg.FieldSuggestions},

@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +23,7 @@ import (
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/metrics"
 	"github.com/iclei/directory/mongodb"
+	"github.com/iclei/directory/webhook"
 )
 
 // uriFile is where a server with an embedded database writes its connection string, so that the seed command
@@ -178,6 +181,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	streams, endStreams := context.WithCancel(context.WithoutCancel(ctx))
 	defer endStreams()
 
+	hooks := directory.NewWebhooks(d.writer, db.store, directory.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate,
+		Lease: cfg.WebhookLease, Timeout: cfg.WebhookTimeout, RetryMin: cfg.WebhookRetryMin, RetryMax: cfg.WebhookRetryMax}, log)
+
 	handler, err := newHTTPHandler(cfg, log, services{
 		readModel:    rm,
 		database:     db.store,
@@ -186,9 +192,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		auth:         auth.New(rm, jwtConfig(cfg)),
 		applications: newApplicationThrottle(cfg),
 		// The server's own registry: nothing is registered globally, and each server (each test's) has its own.
-		metrics: metrics.New(prometheus.NewRegistry(), rm, metrics.DefaultMaxOperationNames),
-		baseURL: cmp.Or(cfg.PublicURL, baseURL(ln.Addr())),
-		streams: streams,
+		metrics:  metrics.New(prometheus.NewRegistry(), rm, metrics.DefaultMaxOperationNames),
+		baseURL:  cmp.Or(cfg.PublicURL, baseURL(ln.Addr())),
+		streams:  streams,
+		webhooks: hooks,
 	})
 	if err != nil {
 		return err
@@ -201,6 +208,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	wg.Go(func() { rm.Poll(followCtx, cfg.PollInterval) })
 	wg.Go(func() { rm.Materialize(followCtx, db.store, cfg.PollInterval) })
 	wg.Go(func() { d.keepCheckpoints(followCtx, cfg.CheckpointInterval, log) })
+	// And the webhooks' deliveries, which this server makes while it holds a webhook's lease.
+	wg.Go(func() {
+		hooks.Run(followCtx, webhook.NewSender(cfg.WebhookAllowPrivate, "ICLEI-Directory-Webhooks/1"), serverName())
+	})
 	defer func() {
 		stopFollowing()
 		wg.Wait()
@@ -234,4 +245,13 @@ func baseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// serverName names this server in the claims it makes on webhooks: its host and a random suffix, as several
+// servers may run on one host.
+func serverName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return host + "-" + hex.EncodeToString(b)
 }

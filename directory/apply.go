@@ -46,6 +46,7 @@ func (s *Snapshot) Apply(e *Entry, now time.Time) (*Snapshot, error) {
 		people        *index.Editor[Person]
 		applications  *index.Editor[Application]
 		apiKeys       *index.Editor[APIKey]
+		webhooks      *index.Editor[Webhook]
 	)
 	search, history := s.search.Copy(), s.history.Copy()
 	for _, c := range e.Changes {
@@ -70,6 +71,8 @@ func (s *Snapshot) Apply(e *Entry, now time.Time) (*Snapshot, error) {
 			applications = edit(applications, s.applications, c)
 		case KindAPIKey:
 			apiKeys = edit(apiKeys, s.apiKeys, c)
+		case KindWebhook:
+			webhooks = edit(webhooks, s.webhooks, c)
 		}
 		if c.Public() {
 			if c.After != nil {
@@ -87,6 +90,7 @@ func (s *Snapshot) Apply(e *Entry, now time.Time) (*Snapshot, error) {
 	n.people = done(people, s.people)
 	n.applications = done(applications, s.applications)
 	n.apiKeys = done(apiKeys, s.apiKeys)
+	n.webhooks = done(webhooks, s.webhooks)
 	n.search, n.history = search, history
 	return &n, nil
 }
@@ -165,6 +169,8 @@ func recordIdentity(x any) (kind, key string) {
 		return KindApplication, r.Reference
 	case *APIKey:
 		return KindAPIKey, r.Name
+	case *Webhook:
+		return KindWebhook, r.ID
 	}
 	return "", ""
 }
@@ -192,6 +198,8 @@ func (d *Data) applyEntry(e *Entry) {
 			d.Applications = setRecord(d.Applications, c, func(x *Application) string { return x.Reference })
 		case KindAPIKey:
 			d.APIKeys = setRecord(d.APIKeys, c, func(x *APIKey) string { return x.Name })
+		case KindWebhook:
+			d.Webhooks = setRecord(d.Webhooks, c, func(x *Webhook) string { return x.ID })
 		}
 	}
 	h := btree.NewBTreeGOptions(historyLess, btree.Options{NoLocks: true})

@@ -27,7 +27,7 @@ func NewMemoryLog() *MemoryLog {
 
 // registerRecords tells gob the record types an entry's changes hold.
 var registerRecords = sync.OnceFunc(func() {
-	for _, x := range []any{&Region{}, &Secretariat{}, &Office{}, &City{}, &Program{}, &Organization{}, &Person{}, &Application{}, &APIKey{}} {
+	for _, x := range []any{&Region{}, &Secretariat{}, &Office{}, &City{}, &Program{}, &Organization{}, &Person{}, &Application{}, &APIKey{}, &Webhook{}} {
 		gob.Register(x)
 	}
 })

@@ -29,6 +29,7 @@ type Data struct {
 	// is part of the public directory.
 	Applications []Application
 	APIKeys      []APIKey
+	Webhooks     []Webhook
 	// History lists, per record, the revisions of the change log that changed it: the audit trail's index.
 	History []RecordHistory
 }
@@ -62,6 +63,7 @@ type Snapshot struct {
 	people        *index.Table[Person]
 	applications  *index.Table[Application]
 	apiKeys       *index.Table[APIKey]
+	webhooks      *index.Table[Webhook]
 	search        *btree.BTreeG[*searchEntry]
 	history       *btree.BTreeG[*RecordHistory]
 	memberships   int
@@ -133,6 +135,7 @@ type specs struct {
 	people        *index.Spec[Person]
 	applications  *index.Spec[Application]
 	apiKeys       *index.Spec[APIKey]
+	webhooks      *index.Spec[Webhook]
 }
 
 func refersTo(kind InstitutionKind, key string) string { return string(kind) + ":" + key }
@@ -295,6 +298,10 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 				dimHash: func(x *APIKey) []string { return one(x.Hash) },
 			},
 		},
+		webhooks: &index.Spec[Webhook]{
+			Key:    func(x *Webhook) string { return x.ID },
+			Orders: map[string]func(*Webhook) index.SortKey{OrderByKey: func(*Webhook) index.SortKey { return index.SortKey{} }},
+		},
 	}
 }
 
@@ -349,6 +356,7 @@ func NewSnapshot(data Data, loadedAt time.Time) *Snapshot {
 	s.people = index.Build(s.specs.people, pointers(data.People))
 	s.applications = index.Build(s.specs.applications, pointers(data.Applications))
 	s.apiKeys = index.Build(s.specs.apiKeys, pointers(data.APIKeys))
+	s.webhooks = index.Build(s.specs.webhooks, pointers(data.Webhooks))
 	for _, c := range s.cities.Records() {
 		s.memberships += len(c.Memberships)
 	}
@@ -403,6 +411,7 @@ func (s *Snapshot) Data() Data {
 	d.People = values(s.people)
 	d.Applications = values(s.applications)
 	d.APIKeys = values(s.apiKeys)
+	d.Webhooks = values(s.webhooks)
 	d.History = make([]RecordHistory, 0, s.history.Len())
 	s.history.Scan(func(h *RecordHistory) bool {
 		d.History = append(d.History, *h)

@@ -61,6 +61,8 @@ type ResolverRoot interface {
 	SiteVisit() SiteVisitResolver
 	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
+	Webhook() WebhookResolver
+	WebhookDelivery() WebhookDeliveryResolver
 }
 
 type DirectiveRoot struct {
@@ -293,8 +295,10 @@ type ComplexityRoot struct {
 		DeleteOrganization          func(childComplexity int, key string, version int) int
 		DeletePerson                func(childComplexity int, key string, version int) int
 		DeleteProgram               func(childComplexity int, key string, version int) int
+		DeleteWebhook               func(childComplexity int, id string) int
 		EndMembership               func(childComplexity int, input directory.EndMembershipInput) int
 		GrantMembership             func(childComplexity int, input directory.GrantMembershipInput) int
+		RegisterWebhook             func(childComplexity int, input directory.WebhookInput) int
 		ReviewMembershipApplication func(childComplexity int, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) int
 		UpdateCity                  func(childComplexity int, key string, version int, input directory.CityInput) int
 		UpdateOffice                func(childComplexity int, key string, version int, input directory.OfficeInput) int
@@ -484,6 +488,7 @@ type ComplexityRoot struct {
 		Secretariats                func(childComplexity int, filter *directory.SecretariatFilter, orderBy *directory.Order, first *int, after *string, last *int, before *string) int
 		ServiceFor                  func(childComplexity int, country string) int
 		Viewer                      func(childComplexity int) int
+		Webhooks                    func(childComplexity int) int
 	}
 
 	Region struct {
@@ -572,6 +577,40 @@ type ComplexityRoot struct {
 		Regions func(childComplexity int) int
 		Role    func(childComplexity int) int
 		Subject func(childComplexity int) int
+	}
+
+	Webhook struct {
+		CreatedAt   func(childComplexity int) int
+		CreatedBy   func(childComplexity int) int
+		Delivery    func(childComplexity int) int
+		Description func(childComplexity int) int
+		Filter      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Since       func(childComplexity int) int
+		URL         func(childComplexity int) int
+	}
+
+	WebhookDelivery struct {
+		Attempts      func(childComplexity int) int
+		Behind        func(childComplexity int) int
+		Delivered     func(childComplexity int) int
+		LastAttemptAt func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		LastStatus    func(childComplexity int) int
+		LastSuccessAt func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	WebhookFilter struct {
+		Keys    func(childComplexity int) int
+		Kinds   func(childComplexity int) int
+		Regions func(childComplexity int) int
+	}
+
+	WebhookRegistration struct {
+		Secret  func(childComplexity int) int
+		Webhook func(childComplexity int) int
 	}
 }
 
@@ -685,6 +724,8 @@ type MutationResolver interface {
 	EndMembership(ctx context.Context, input directory.EndMembershipInput) (*directory.Membership, error)
 	ApplyForMembership(ctx context.Context, input directory.ApplicationInput) (*directory.Application, error)
 	ReviewMembershipApplication(ctx context.Context, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) (*directory.Application, error)
+	RegisterWebhook(ctx context.Context, input directory.WebhookInput) (*model.WebhookRegistration, error)
+	DeleteWebhook(ctx context.Context, id string) (*model.Deletion, error)
 }
 type OfficeResolver interface {
 	Region(ctx context.Context, obj *directory.Office) (*directory.Region, error)
@@ -755,6 +796,7 @@ type QueryResolver interface {
 	MembershipApplications(ctx context.Context, filter *directory.ApplicationFilter, first *int, after *string, last *int, before *string) (*directory.Page[*directory.Application], error)
 	MembershipApplication(ctx context.Context, reference string) (*directory.Application, error)
 	AuditTrail(ctx context.Context, id string) ([]*directory.AuditEntry, error)
+	Webhooks(ctx context.Context) ([]*directory.Webhook, error)
 }
 type RegionResolver interface {
 	Secretariat(ctx context.Context, obj *directory.Region) (*directory.Secretariat, error)
@@ -784,6 +826,15 @@ type SubscriptionResolver interface {
 }
 type ViewerResolver interface {
 	Regions(ctx context.Context, obj *directory.Principal) ([]*directory.Region, error)
+}
+type WebhookResolver interface {
+	Description(ctx context.Context, obj *directory.Webhook) (*string, error)
+	Since(ctx context.Context, obj *directory.Webhook) (string, error)
+
+	Delivery(ctx context.Context, obj *directory.Webhook) (*directory.WebhookDelivery, error)
+}
+type WebhookDeliveryResolver interface {
+	Delivered(ctx context.Context, obj *directory.WebhookDelivery) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1831,6 +1882,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProgram(childComplexity, args["key"].(string), args["version"].(int)), true
+	case "Mutation.deleteWebhook":
+		if e.ComplexityRoot.Mutation.DeleteWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWebhook(childComplexity, args["id"].(string)), true
 	case "Mutation.endMembership":
 		if e.ComplexityRoot.Mutation.EndMembership == nil {
 			break
@@ -1853,6 +1915,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantMembership(childComplexity, args["input"].(directory.GrantMembershipInput)), true
+	case "Mutation.registerWebhook":
+		if e.ComplexityRoot.Mutation.RegisterWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterWebhook(childComplexity, args["input"].(directory.WebhookInput)), true
 	case "Mutation.reviewMembershipApplication":
 		if e.ComplexityRoot.Mutation.ReviewMembershipApplication == nil {
 			break
@@ -2840,6 +2913,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.webhooks":
+		if e.ComplexityRoot.Query.Webhooks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Webhooks(childComplexity), true
 
 	case "Region.cities":
 		if e.ComplexityRoot.Region.Cities == nil {
@@ -3205,6 +3284,142 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.Subject(childComplexity), true
 
+	case "Webhook.createdAt":
+		if e.ComplexityRoot.Webhook.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.CreatedAt(childComplexity), true
+	case "Webhook.createdBy":
+		if e.ComplexityRoot.Webhook.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.CreatedBy(childComplexity), true
+	case "Webhook.delivery":
+		if e.ComplexityRoot.Webhook.Delivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Delivery(childComplexity), true
+	case "Webhook.description":
+		if e.ComplexityRoot.Webhook.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Description(childComplexity), true
+	case "Webhook.filter":
+		if e.ComplexityRoot.Webhook.Filter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Filter(childComplexity), true
+	case "Webhook.id":
+		if e.ComplexityRoot.Webhook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.ID(childComplexity), true
+	case "Webhook.since":
+		if e.ComplexityRoot.Webhook.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Since(childComplexity), true
+	case "Webhook.url":
+		if e.ComplexityRoot.Webhook.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.URL(childComplexity), true
+
+	case "WebhookDelivery.attempts":
+		if e.ComplexityRoot.WebhookDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Attempts(childComplexity), true
+	case "WebhookDelivery.behind":
+		if e.ComplexityRoot.WebhookDelivery.Behind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Behind(childComplexity), true
+	case "WebhookDelivery.delivered":
+		if e.ComplexityRoot.WebhookDelivery.Delivered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Delivered(childComplexity), true
+	case "WebhookDelivery.lastAttemptAt":
+		if e.ComplexityRoot.WebhookDelivery.LastAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.LastAttemptAt(childComplexity), true
+	case "WebhookDelivery.lastError":
+		if e.ComplexityRoot.WebhookDelivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.LastError(childComplexity), true
+	case "WebhookDelivery.lastStatus":
+		if e.ComplexityRoot.WebhookDelivery.LastStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.LastStatus(childComplexity), true
+	case "WebhookDelivery.lastSuccessAt":
+		if e.ComplexityRoot.WebhookDelivery.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.LastSuccessAt(childComplexity), true
+	case "WebhookDelivery.nextAttemptAt":
+		if e.ComplexityRoot.WebhookDelivery.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.NextAttemptAt(childComplexity), true
+	case "WebhookDelivery.status":
+		if e.ComplexityRoot.WebhookDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Status(childComplexity), true
+
+	case "WebhookFilter.keys":
+		if e.ComplexityRoot.WebhookFilter.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookFilter.Keys(childComplexity), true
+	case "WebhookFilter.kinds":
+		if e.ComplexityRoot.WebhookFilter.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookFilter.Kinds(childComplexity), true
+	case "WebhookFilter.regions":
+		if e.ComplexityRoot.WebhookFilter.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookFilter.Regions(childComplexity), true
+
+	case "WebhookRegistration.secret":
+		if e.ComplexityRoot.WebhookRegistration.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookRegistration.Secret(childComplexity), true
+	case "WebhookRegistration.webhook":
+		if e.ComplexityRoot.WebhookRegistration.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookRegistration.Webhook(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3247,6 +3462,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SecretariatFilter", ec.unmarshalInputSecretariatFilter),
 			graphql.NewInputUnmarshaler("SecretariatOrder", ec.unmarshalInputSecretariatOrder),
 			graphql.NewInputUnmarshaler("SiteVisitInput", ec.unmarshalInputSiteVisitInput),
+			graphql.NewInputUnmarshaler("WebhookInput", ec.unmarshalInputWebhookInput),
 		)
 	}
 	first := true
@@ -3341,7 +3557,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls"
+//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls" "schema/webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3363,6 +3579,7 @@ var sources = []*ast.Source{
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
 	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
+	{Name: "schema/webhook.graphqls", Input: sourceData("schema/webhook.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4266,6 +4483,74 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
+func (ec *executionContext) childFields_Webhook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Webhook_id(ctx, field)
+	case "url":
+		return ec.fieldContext_Webhook_url(ctx, field)
+	case "filter":
+		return ec.fieldContext_Webhook_filter(ctx, field)
+	case "description":
+		return ec.fieldContext_Webhook_description(ctx, field)
+	case "since":
+		return ec.fieldContext_Webhook_since(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Webhook_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Webhook_createdBy(ctx, field)
+	case "delivery":
+		return ec.fieldContext_Webhook_delivery(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Webhook", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_WebhookDelivery_status(ctx, field)
+	case "delivered":
+		return ec.fieldContext_WebhookDelivery_delivered(ctx, field)
+	case "behind":
+		return ec.fieldContext_WebhookDelivery_behind(ctx, field)
+	case "attempts":
+		return ec.fieldContext_WebhookDelivery_attempts(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_WebhookDelivery_nextAttemptAt(ctx, field)
+	case "lastAttemptAt":
+		return ec.fieldContext_WebhookDelivery_lastAttemptAt(ctx, field)
+	case "lastSuccessAt":
+		return ec.fieldContext_WebhookDelivery_lastSuccessAt(ctx, field)
+	case "lastStatus":
+		return ec.fieldContext_WebhookDelivery_lastStatus(ctx, field)
+	case "lastError":
+		return ec.fieldContext_WebhookDelivery_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookFilter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kinds":
+		return ec.fieldContext_WebhookFilter_kinds(ctx, field)
+	case "regions":
+		return ec.fieldContext_WebhookFilter_regions(ctx, field)
+	case "keys":
+		return ec.fieldContext_WebhookFilter_keys(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookFilter", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookRegistration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhook":
+		return ec.fieldContext_WebhookRegistration_webhook(ctx, field)
+	case "secret":
+		return ec.fieldContext_WebhookRegistration_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookRegistration", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4756,6 +5041,20 @@ func (ec *executionContext) field_Mutation_deleteProgram_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_endMembership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4776,6 +5075,20 @@ func (ec *executionContext) field_Mutation_grantMembership_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (directory.GrantMembershipInput, error) {
 			return ec.unmarshalNGrantMembershipInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐGrantMembershipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (directory.WebhookInput, error) {
+			return ec.unmarshalNWebhookInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10288,6 +10601,94 @@ func (ec *executionContext) fieldContext_Mutation_reviewMembershipApplication(ct
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_registerWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterWebhook(ctx, fc.Args["input"].(directory.WebhookInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookRegistration) graphql.Marshaler {
+			return ec.marshalNWebhookRegistration2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐWebhookRegistration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookRegistration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_registerWebhook_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteWebhook(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Deletion) graphql.Marshaler {
+			return ec.marshalNDeletion2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐDeletion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deletion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_deleteWebhook_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Office_id(ctx context.Context, field graphql.CollectedField, obj *directory.Office) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13815,6 +14216,38 @@ func (ec *executionContext) fieldContext_Query_auditTrail(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_webhooks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_webhooks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Webhooks(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Webhook) graphql.Marshaler {
+			return ec.marshalNWebhook2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_webhooks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15226,6 +15659,370 @@ func (ec *executionContext) fieldContext_Viewer_regions(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Webhook_id(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.ID}
+}
+func (ec *executionContext) fieldContext_Webhook_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Webhook_url(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.URL}
+}
+func (ec *executionContext) fieldContext_Webhook_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Webhook_filter(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Webhook_filter(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Filter
+	fc.Result = res
+	return ec.marshalNWebhookFilter2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Webhook_filter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Webhook",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookFilter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Webhook_description(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Webhook_description(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineWebhookResolver().Description(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Webhook_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, true, true, "String")
+}
+
+func (ec *executionContext) _Webhook_since(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Webhook_since(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineWebhookResolver().Since(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Webhook_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, true, true, "String")
+}
+
+func (ec *executionContext) _Webhook_createdAt(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Webhook_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.CreatedAt
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Webhook_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Webhook_createdBy(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.CreatedBy}
+}
+func (ec *executionContext) fieldContext_Webhook_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Webhook_delivery(ctx context.Context, field graphql.CollectedField, obj *directory.Webhook) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Webhook_delivery(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*directory.WebhookDelivery, error) {
+		return ec.inlineWebhookResolver().Delivery(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNWebhookDelivery2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookDelivery(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Webhook_delivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Webhook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookDelivery_status(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	return inlineString[directory.WebhookStatus]{&obj.Status}
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "WebhookStatus")
+}
+
+func (ec *executionContext) _WebhookDelivery_delivered(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WebhookDelivery_delivered(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineWebhookDeliveryResolver().Delivered(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_delivered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, true, true, "String")
+}
+
+func (ec *executionContext) _WebhookDelivery_behind(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Behind)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_behind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WebhookDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Attempts)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WebhookDelivery_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WebhookDelivery_nextAttemptAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.NextAttemptAt
+	fc.Result = res
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _WebhookDelivery_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WebhookDelivery_lastAttemptAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.LastAttemptAt
+	fc.Result = res
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_lastAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _WebhookDelivery_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WebhookDelivery_lastSuccessAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.LastSuccessAt
+	fc.Result = res
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _WebhookDelivery_lastStatus(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WebhookDelivery_lastStatus(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.LastStatus
+	fc.Result = res
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_lastStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WebhookDelivery_lastError(ctx context.Context, field graphql.CollectedField, obj *directory.WebhookDelivery) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WebhookDelivery_lastError(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.LastError
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookFilter_kinds(ctx context.Context, field graphql.CollectedField, obj *directory.FeedFilter) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Kinds)
+}
+func (ec *executionContext) fieldContext_WebhookFilter_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookFilter", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookFilter_regions(ctx context.Context, field graphql.CollectedField, obj *directory.FeedFilter) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Regions)
+}
+func (ec *executionContext) fieldContext_WebhookFilter_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookFilter", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookFilter_keys(ctx context.Context, field graphql.CollectedField, obj *directory.FeedFilter) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Keys)
+}
+func (ec *executionContext) fieldContext_WebhookFilter_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookFilter", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookRegistration_webhook(ctx context.Context, field graphql.CollectedField, obj *model.WebhookRegistration) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WebhookRegistration_webhook(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Webhook
+	fc.Result = res
+	return ec.marshalNWebhook2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhook(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_WebhookRegistration_webhook(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookRegistration",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookRegistration_secret(ctx context.Context, field graphql.CollectedField, obj *model.WebhookRegistration) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.Secret}
+}
+func (ec *executionContext) fieldContext_WebhookRegistration_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookRegistration", field, false, false, "String")
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return inlineString[string]{&obj.Name}
 }
@@ -16320,6 +17117,8 @@ type inlineState struct {
 	resolverSecretariat           SecretariatResolver
 	resolverSiteVisit             SiteVisitResolver
 	resolverViewer                ViewerResolver
+	resolverWebhook               WebhookResolver
+	resolverWebhookDelivery       WebhookDeliveryResolver
 }
 
 // inlineSelection names a selection set of the document and the types an object of it satisfies: the
@@ -16538,6 +17337,20 @@ func (ec *executionContext) inlineViewerResolver() ViewerResolver {
 		ec.inline.resolverViewer = ec.Resolvers.Viewer()
 	}
 	return ec.inline.resolverViewer
+}
+
+func (ec *executionContext) inlineWebhookResolver() WebhookResolver {
+	if ec.inline.resolverWebhook == nil {
+		ec.inline.resolverWebhook = ec.Resolvers.Webhook()
+	}
+	return ec.inline.resolverWebhook
+}
+
+func (ec *executionContext) inlineWebhookDeliveryResolver() WebhookDeliveryResolver {
+	if ec.inline.resolverWebhookDelivery == nil {
+		ec.inline.resolverWebhookDelivery = ec.Resolvers.WebhookDelivery()
+	}
+	return ec.inline.resolverWebhookDelivery
 }
 
 // endregion **************************** inline.gotpl ****************************
@@ -18767,6 +19580,62 @@ func UnmarshalSiteVisitInput(ctx context.Context, raw any) (directory.SiteVisit,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWebhookInput(ctx context.Context, obj any) (directory.WebhookInput, error) {
+	var it directory.WebhookInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "filter", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "filter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+			data, err := ec.unmarshalOChangeFilter2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filter = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWebhookInput unmarshals raw into the WebhookInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWebhookInput(ctx context.Context, raw any) (directory.WebhookInput, error) {
+	var out directory.WebhookInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WebhookInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -20338,6 +21207,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "registerWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21450,6 +22333,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "webhooks":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_webhooks(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -21975,6 +22865,204 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "regions":
 			out.Values[i] = ec._Viewer_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var webhookImplementors = []string{"Webhook"}
+
+func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, obj *directory.Webhook) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, webhookImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Webhook")
+		case "id":
+			out.Values[i] = ec._Webhook_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Webhook_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filter":
+			out.Values[i] = ec._Webhook_filter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Webhook_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._Webhook_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Webhook_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._Webhook_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delivery":
+			out.Values[i] = ec._Webhook_delivery(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var webhookDeliveryImplementors = []string{"WebhookDelivery"}
+
+func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.SelectionSet, obj *directory.WebhookDelivery) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, webhookDeliveryImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookDelivery")
+		case "status":
+			out.Values[i] = ec._WebhookDelivery_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delivered":
+			out.Values[i] = ec._WebhookDelivery_delivered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "behind":
+			out.Values[i] = ec._WebhookDelivery_behind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._WebhookDelivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextAttemptAt":
+			out.Values[i] = ec._WebhookDelivery_nextAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastAttemptAt":
+			out.Values[i] = ec._WebhookDelivery_lastAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSuccessAt":
+			out.Values[i] = ec._WebhookDelivery_lastSuccessAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastStatus":
+			out.Values[i] = ec._WebhookDelivery_lastStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._WebhookDelivery_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var webhookFilterImplementors = []string{"WebhookFilter"}
+
+func (ec *executionContext) _WebhookFilter(ctx context.Context, sel ast.SelectionSet, obj *directory.FeedFilter) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, webhookFilterImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookFilter")
+		case "kinds":
+			out.Values[i] = ec._WebhookFilter_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._WebhookFilter_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keys":
+			out.Values[i] = ec._WebhookFilter_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var webhookRegistrationImplementors = []string{"WebhookRegistration"}
+
+func (ec *executionContext) _WebhookRegistration(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookRegistration) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, webhookRegistrationImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookRegistration")
+		case "webhook":
+			out.Values[i] = ec._WebhookRegistration_webhook(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._WebhookRegistration_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23780,6 +24868,70 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNWebhook2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Webhook) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhook2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhook(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWebhook2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhook(ctx context.Context, sel ast.SelectionSet, v *directory.Webhook) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Webhook!")
+		return graphql.Null
+	}
+	return ec._Webhook(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhookDelivery2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookDelivery(ctx context.Context, sel ast.SelectionSet, v *directory.WebhookDelivery) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WebhookDelivery!")
+		return graphql.Null
+	}
+	return ec._WebhookDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhookFilter2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx context.Context, sel ast.SelectionSet, v directory.FeedFilter) graphql.Marshaler {
+	return ec._WebhookFilter(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNWebhookInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookInput(ctx context.Context, v any) (directory.WebhookInput, error) {
+	res, err := ec.unmarshalInputWebhookInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWebhookRegistration2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐWebhookRegistration(ctx context.Context, sel ast.SelectionSet, v *model.WebhookRegistration) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WebhookRegistration!")
+		return graphql.Null
+	}
+	return ec._WebhookRegistration(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWebhookStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookStatus(ctx context.Context, v any) (directory.WebhookStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := directory.WebhookStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWebhookStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐWebhookStatus(ctx context.Context, sel ast.SelectionSet, v directory.WebhookStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "WebhookStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -24054,6 +25206,11 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOChangeFilter2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx context.Context, v any) (directory.FeedFilter, error) {
+	res, err := ec.unmarshalInputChangeFilter(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐFeedFilter(ctx context.Context, v any) (*directory.FeedFilter, error) {

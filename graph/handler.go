@@ -42,6 +42,8 @@ type Options struct {
 	Writer  *directory.Writer
 	Auditor *directory.Auditor
 	Auth    directory.Authenticator
+	// Webhooks registers and lists webhooks; nil answers their operations as unavailable.
+	Webhooks *directory.Webhooks
 	// Applications holds each client to the membership application limit. It is required: a missing Writer or
 	// Auth fails each mutation, but a missing throttle would let every application through.
 	Applications ApplicationThrottle
@@ -73,7 +75,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auditor: opts.Auditor, Auth: opts.Auth,
-		applications: opts.Applications, present: ErrorPresenter(opts.Log),
+		applications: opts.Applications, present: ErrorPresenter(opts.Log), Webhooks: opts.Webhooks,
 		subscribers: newSubscriberLimit(cmp.Or(opts.SubscriptionsPerClient, DefaultSubscriptionsPerClient), opts.ClientKey)}
 	base := NewExecutableSchema(Config{}).Schema()
 	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutIncrementalDelivery(base)})

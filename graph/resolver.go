@@ -22,4 +22,14 @@ type Resolver struct {
 	present      graphql.ErrorPresenterFunc
 	// subscribers bounds each client's subscriptions.
 	subscribers *subscriberLimit
+	// Webhooks registers webhooks; nil where the server delivers none.
+	Webhooks *directory.Webhooks
+}
+
+// webhooks returns the webhooks, or an error where the server has none.
+func (r *Resolver) webhooks() (*directory.Webhooks, error) {
+	if r.Webhooks == nil {
+		return nil, directory.Errorf(directory.CodeUnavailable, "this server does not deliver webhooks")
+	}
+	return r.Webhooks, nil
 }

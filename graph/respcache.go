@@ -128,7 +128,7 @@ func snapshotQuery(name string) (snapshotOnly, known bool) {
 		"cities", "city", "programs", "program", "organizations", "organization", "people", "person",
 		"countries", "country", "search", "nearestOffices", "serviceFor", "changes":
 		return true, true
-	case "viewer", "membershipApplicationStatus", "membershipApplications", "membershipApplication", "auditTrail":
+	case "viewer", "membershipApplicationStatus", "membershipApplications", "membershipApplication", "auditTrail", "webhooks":
 		return false, true
 	}
 	return false, false

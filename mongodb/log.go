@@ -84,6 +84,8 @@ var kinds = map[string]kindInfo{
 		func(x any) string { return x.(*directory.Application).Reference }},
 	directory.KindAPIKey: {colAPIKeys, encodeAs(apiKeyFrom), decodeAs((*apiKeyDoc).toDomain),
 		func(x any) string { return x.(*directory.APIKey).Hash }},
+	directory.KindWebhook: {colWebhooks, encodeAs(webhookFrom), decodeAs((*webhookDoc).toDomain),
+		func(x any) string { return x.(*directory.Webhook).ID }},
 }
 
 // encodeEntry returns an entry as the log stores it. Each record document carries the entry's stamp, so that

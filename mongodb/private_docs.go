@@ -62,3 +62,30 @@ func (d *apiKeyDoc) toDomain() directory.APIKey {
 	return directory.APIKey{Name: d.Name, Hash: d.Hash, Role: directory.Role(d.Role), Regions: d.Regions,
 		CreatedAt: d.CreatedAt.UTC(), Revoked: d.Revoked}
 }
+
+type webhookDoc struct {
+	ID          string    `bson:"_id"`
+	URL         string    `bson:"url"`
+	Filter      filterDoc `bson:"filter"`
+	Description string    `bson:"description,omitempty"`
+	Since       int64     `bson:"since"`
+	CreatedAt   time.Time `bson:"createdAt"`
+	CreatedBy   string    `bson:"createdBy"`
+	Stamp       `bson:",inline"`
+}
+
+type filterDoc struct {
+	Kinds   []string `bson:"kinds,omitempty"`
+	Regions []string `bson:"regions,omitempty"`
+	Keys    []string `bson:"keys,omitempty"`
+}
+
+func webhookFrom(w *directory.Webhook) *webhookDoc {
+	return &webhookDoc{ID: w.ID, URL: w.URL, Filter: filterDoc{Kinds: w.Filter.Kinds, Regions: w.Filter.Regions, Keys: w.Filter.Keys},
+		Description: w.Description, Since: w.Since, CreatedAt: w.CreatedAt.UTC(), CreatedBy: w.CreatedBy}
+}
+
+func (d *webhookDoc) toDomain() directory.Webhook {
+	return directory.Webhook{ID: d.ID, URL: d.URL, Filter: directory.FeedFilter{Kinds: d.Filter.Kinds, Regions: d.Filter.Regions, Keys: d.Filter.Keys},
+		Description: d.Description, Since: d.Since, CreatedAt: d.CreatedAt.UTC(), CreatedBy: d.CreatedBy}
+}

@@ -29,6 +29,7 @@ const (
 	colPeople        = "people"
 	colApplications  = "applications"
 	colAPIKeys       = "apiKeys"
+	colWebhooks      = "webhooks"
 	// colChanges is the change log, the system of record; the collections above are materialized from it.
 	colChanges = "changes"
 	colMeta    = "meta"
@@ -255,6 +256,9 @@ func (s *Store) LoadMaterialized(ctx context.Context) (*directory.Data, error) {
 		return nil, err
 	}
 	if d.Applications, err = loadAll(ctx, s, directory.KindApplication, (*applicationDoc).toDomain, func(x *directory.Application) string { return x.Reference }, &d.History); err != nil {
+		return nil, err
+	}
+	if d.Webhooks, err = loadAll(ctx, s, directory.KindWebhook, (*webhookDoc).toDomain, func(x *directory.Webhook) string { return x.ID }, &d.History); err != nil {
 		return nil, err
 	}
 	keys, err := loadAll(ctx, s, directory.KindAPIKey, (*apiKeyDoc).toDomain, func(x *directory.APIKey) string { return x.Name }, &d.History)

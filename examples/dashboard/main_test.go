@@ -142,7 +142,7 @@ func TestDashboardWatchesMemberships(t *testing.T) {
 	admin := graphql.NewClient(srv.URL, &http.Client{Transport: bearer{"admin-token"}})
 	var grant struct{ GrantMembership struct{ ID string } }
 	err = admin.MakeRequest(context.Background(), &graphql.Request{
-		Query: `mutation($v: Int!) { grantMembership(input: {city: "seoul", cityVersion: $v, category: FULL, since: "2024-05-01"}) { id } }`,
+		Query:     `mutation($v: Int!) { grantMembership(input: {city: "seoul", cityVersion: $v, category: FULL, since: "2024-05-01"}) { id } }`,
 		Variables: map[string]any{"v": rm.Snapshot().City("seoul").Version}}, &graphql.Response{Data: &grant})
 	if err != nil {
 		t.Fatal(err)

@@ -34,3 +34,9 @@ type (
 	MembershipApplicationConnection = directory.Page[*directory.Application]
 	MembershipApplicationEdge       = directory.Edge[*directory.Application]
 )
+
+// WebhookRegistration is a registered webhook and its secret, shown once.
+type WebhookRegistration struct {
+	Webhook *directory.Webhook
+	Secret  string
+}
