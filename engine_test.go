@@ -31,7 +31,7 @@ func (l *engineLog) name(uri, name string) {
 }
 
 // used records that one of t's servers runs on the engine at uri ("" for the server's own embedded engine).
-func (l *engineLog) used(t *testing.T, uri string) {
+func (l *engineLog) used(t testing.TB, uri string) {
 	t.Helper()
 	l.mu.Lock()
 	name, ok := l.names[uri]

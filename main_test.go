@@ -176,7 +176,7 @@ type request struct {
 }
 
 // do posts a GraphQL request and decodes the response.
-func (s *testServer) do(t *testing.T, req request) *gqlResponse {
+func (s *testServer) do(t testing.TB, req request) *gqlResponse {
 	t.Helper()
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -235,7 +235,7 @@ func (s *testServer) queryError(t *testing.T, req request, code string) gqlError
 }
 
 // eventually retries check until it passes or the timeout runs out.
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
+func eventually(t testing.TB, timeout time.Duration, check func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -294,7 +294,7 @@ func (s *testServer) mintKey(t *testing.T, name, role string, regions ...string)
 
 // waitForKey waits until the server takes the API key: a key minted by the command line reaches a server with
 // the change log, within its poll interval.
-func (s *testServer) waitForKey(t *testing.T, key string) {
+func (s *testServer) waitForKey(t testing.TB, key string) {
 	t.Helper()
 	eventually(t, 10*time.Second, func() error {
 		r := s.do(t, request{Token: key, Query: `{ viewer { subject } }`})

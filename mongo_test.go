@@ -15,12 +15,12 @@ import (
 // a server starting now would load it.
 type storeView struct {
 	*mongodb.Store
-	t        *testing.T
+	t        testing.TB
 	database string
 }
 
 // openStore connects a test to a database directly, for set-up and for checks behind the API's back.
-func openStore(t *testing.T, uri, database string) storeView {
+func openStore(t testing.TB, uri, database string) storeView {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -74,7 +74,7 @@ func (v storeView) Applications(ctx context.Context) ([]*directory.Application, 
 	return out, nil
 }
 
-func dropDatabase(t *testing.T, uri, database string) {
+func dropDatabase(t testing.TB, uri, database string) {
 	t.Helper()
 	if err := openStore(t, uri, database).DropDatabase(context.Background()); err != nil {
 		t.Errorf("drop test database: %v", err)

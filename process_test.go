@@ -55,7 +55,7 @@ func buildServerBinary() {
 }
 
 // directoryBinary returns the path of the server binary, once it is built.
-func directoryBinary(t *testing.T) string {
+func directoryBinary(t testing.TB) string {
 	t.Helper()
 	buildServerBinary()
 	if serverBinary.err != nil {
@@ -94,7 +94,7 @@ type serverProcess struct {
 // from one address). With TEST_MONGODB_URI set it uses that engine, and the first process on the test's
 // database drops it at the end; otherwise it starts the embedded engine in its DATA_DIR, and further processes
 // reach it with MONGODB_URI set to that process's MongoURI.
-func startProcess(t *testing.T, name string, env map[string]string) *serverProcess {
+func startProcess(t testing.TB, name string, env map[string]string) *serverProcess {
 	t.Helper()
 	// A short folder keeps the embedded database's Unix socket path within the OS limit.
 	dir, err := os.MkdirTemp("", "icleiproc")
@@ -130,7 +130,7 @@ func startProcess(t *testing.T, name string, env map[string]string) *serverProce
 }
 
 // start starts the process (again) on its DATA_DIR and waits until it serves.
-func (p *serverProcess) start(t *testing.T) {
+func (p *serverProcess) start(t testing.TB) {
 	t.Helper()
 	if p.running() {
 		t.Fatalf("server %s is already running", p.name)
@@ -207,7 +207,7 @@ func (p *serverProcess) running() bool {
 }
 
 // stop stops the process as an orchestrator does, with SIGTERM, and checks that it shut down cleanly.
-func (p *serverProcess) stop(t *testing.T) {
+func (p *serverProcess) stop(t testing.TB) {
 	t.Helper()
 	if !p.running() {
 		return
@@ -228,7 +228,7 @@ func (p *serverProcess) stop(t *testing.T) {
 }
 
 // kill ends the process with SIGKILL: no shutdown, no final checkpoint, requests cut off where they are.
-func (p *serverProcess) kill(t *testing.T) {
+func (p *serverProcess) kill(t testing.TB) {
 	t.Helper()
 	if !p.running() {
 		return

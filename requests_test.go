@@ -37,7 +37,7 @@ func commandEnv(s *testServer) func(string) string {
 }
 
 // runCommand runs a command of the server binary and returns the last line it printed.
-func runCommand(t *testing.T, s *testServer, args ...string) string {
+func runCommand(t testing.TB, s *testServer, args ...string) string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), append([]string{"directory"}, args...), commandEnv(s), &stdout, &stderr); err != nil {
@@ -48,7 +48,7 @@ func runCommand(t *testing.T, s *testServer, args ...string) string {
 }
 
 // mintAPIKey creates an API key with the mint-key command and returns it.
-func mintAPIKey(t *testing.T, s *testServer, name, role string, regions ...string) string {
+func mintAPIKey(t testing.TB, s *testServer, name, role string, regions ...string) string {
 	t.Helper()
 	args := []string{"mint-key", "-name", name, "-role", role}
 	if len(regions) > 0 {
@@ -78,7 +78,7 @@ func signedJWT(t *testing.T, subject string, role directory.Role, regions ...str
 var leakWords = []string{"mongo", "ferret", "sqlite", "bson", "runtime", "goroutine", ".go:"}
 
 // checkNoLeak fails the test if an error message shows Go or database error text.
-func checkNoLeak(t *testing.T, errs []gqlError) {
+func checkNoLeak(t testing.TB, errs []gqlError) {
 	t.Helper()
 	for _, e := range errs {
 		for _, w := range leakWords {
@@ -93,7 +93,7 @@ func checkNoLeak(t *testing.T, errs []gqlError) {
 }
 
 // gql runs a GraphQL request and checks that no error message leaks internal text.
-func gql(t *testing.T, s *testServer, req request) *gqlResponse {
+func gql(t testing.TB, s *testServer, req request) *gqlResponse {
 	t.Helper()
 	r := s.do(t, req)
 	checkNoLeak(t, r.Errors)
@@ -101,7 +101,7 @@ func gql(t *testing.T, s *testServer, req request) *gqlResponse {
 }
 
 // mustGQL runs a request that must succeed and decodes its data into out.
-func mustGQL(t *testing.T, s *testServer, token, query string, vars map[string]any, out any) {
+func mustGQL(t testing.TB, s *testServer, token, query string, vars map[string]any, out any) {
 	t.Helper()
 	r := gql(t, s, request{Query: query, Variables: vars, Token: token})
 	if len(r.Errors) > 0 {

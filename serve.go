@@ -75,6 +75,12 @@ func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, reuse bool
 		db.close(ctx, log)
 		return nil, err
 	}
+	if db.embedded != nil {
+		if err := db.embedded.IndexIDs(ctx, cfg.MongoDatabase); err != nil {
+			db.close(ctx, log)
+			return nil, err
+		}
+	}
 	return db, nil
 }
 

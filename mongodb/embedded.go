@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	_ "modernc.org/sqlite" // the SQLite driver FerretDB registers too, for IndexIDs
 )
 
 // maxSocketPath is the longest Unix socket path every supported OS accepts (sun_path is 104 bytes on macOS).
@@ -19,6 +21,7 @@ const maxSocketPath = 100
 // no database server of its own on a developer's machine.
 type Embedded struct {
 	URI     string
+	dir     string
 	done    chan error
 	stop    context.CancelFunc
 	stopped func() error
@@ -53,7 +56,7 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 		return nil, fmt.Errorf("start embedded FerretDB: %w", err)
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{done: make(chan error, 1), stop: stop}
+	e := &Embedded{dir: dir, done: make(chan error, 1), stop: stop}
 	e.stopped = sync.OnceValue(func() error {
 		e.stop()
 		return <-e.done
@@ -67,3 +70,42 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 // Stop shuts FerretDB down and waits until it has closed its listener, connections and SQLite files. Stopping
 // it again returns the first stop's error.
 func (e *Embedded) Stop() error { return e.stopped() }
+
+// IndexIDs gives every collection of the database an index that SQLite uses to find a document by _id. FerretDB
+// v1.24 indexes _id as _ferretdb_sjson->"_id" but finds, updates and deletes documents by
+// _ferretdb_sjson->'$._id', an expression SQLite does not match to that index: without this one, every read of
+// the change log and every materializing write scanned its collection's whole table (at 100,000 cities, seconds
+// for each read of the log). FerretDB does not know of the index, and SQLite drops it with its table. Call it once
+// the collections exist (Store.EnsureIndexes creates them); it is quick when the indexes exist.
+func (e *Embedded) IndexIDs(ctx context.Context, database string) error {
+	file := filepath.Join(e.dir, database+".sqlite")
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(file)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", file, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT table_name FROM _ferretdb_collections")
+	if err != nil {
+		return fmt.Errorf("list the tables of %s: %w", file, err)
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return fmt.Errorf("list the tables of %s: %w", file, err)
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list the tables of %s: %w", file, err)
+	}
+	for _, t := range tables {
+		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, t+"_id_lookup", t)
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("index the _ids of %s in %s: %w", t, file, err)
+		}
+	}
+	return nil
+}

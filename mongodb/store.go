@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -93,8 +94,27 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	// Before the change log, API key names were unique by index; a name whose key was revoked may now be minted
 	// again, with a new hash.
 	_ = s.db.Collection(colAPIKeys).Indexes().DropOne(ctx, "name_1")
+	// Every collection exists from the start, so that the embedded engine can index it (Embedded.IndexIDs).
+	existing, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list the collections: %w", err)
+	}
+	for _, name := range []string{colChanges, colMeta, colRegions, colSecretariats, colOffices, colCities, colPrograms,
+		colOrganizations, colPeople, colApplications, colAPIKeys, colWebhooks, colWebhookDeliveries, colWebhookClaims} {
+		if slices.Contains(existing, name) {
+			continue
+		}
+		// Another server may create it at the same moment.
+		var se mongo.ServerError
+		if err := s.db.CreateCollection(ctx, name); err != nil && !(errors.As(err, &se) && se.HasErrorCode(errNamespaceExists)) {
+			return fmt.Errorf("create the collection %s: %w", name, err)
+		}
+	}
 	return nil
 }
+
+// errNamespaceExists is the code of the error for creating a collection that exists.
+const errNamespaceExists = 48
 
 type markDoc struct {
 	ID        string    `bson:"_id"`

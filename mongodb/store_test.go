@@ -2,11 +2,14 @@ package mongodb_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,13 +26,14 @@ func newStore(t *testing.T) *mongodb.Store {
 	t.Helper()
 	ctx := context.Background()
 	uri := testengine.ExternalURI()
+	var embedded *mongodb.Embedded
 	if uri == "" {
-		e, err := mongodb.StartEmbedded(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
-		if err != nil {
+		var err error
+		if embedded, err = mongodb.StartEmbedded(ctx, t.TempDir(), slog.New(slog.DiscardHandler)); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = e.Stop() })
-		uri = e.URI
+		t.Cleanup(func() { _ = embedded.Stop() })
+		uri = embedded.URI
 	}
 	s, err := mongodb.Connect(ctx, mongodb.Config{URI: uri, Database: testengine.Name(t), ConnectTimeout: 10 * time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -42,7 +46,87 @@ func newStore(t *testing.T) *mongodb.Store {
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// As the server prepares its embedded database.
+	if embedded != nil {
+		if err := embedded.IndexIDs(ctx, testengine.Name(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return s
+}
+
+// The embedded engine finds a document by _id through an index. FerretDB's SQLite backend looks a document up,
+// updates and deletes it by the expression _ferretdb_sjson->'$._id', which its own _id index does not serve:
+// without the index IndexIDs adds, every read of the change log scanned the log's whole table.
+func TestEmbeddedFindsDocumentsByIDThroughAnIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := mongodb.StartEmbedded(ctx, dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop()
+	s, err := mongodb.Connect(ctx, mongodb.Config{URI: e.URI, Database: "indexed", ConnectTimeout: 10 * time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	// Twice, as every start of a server does it.
+	for range 2 {
+		if err := s.EnsureIndexes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.IndexIDs(ctx, "indexed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry := seedEntry(t)
+	if _, err := s.Append(ctx, entry); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, entry); !directory.IsRevisionTaken(err) {
+		t.Errorf("a second entry at revision 1: %v, want the revision taken", err)
+	}
+	if got, err := s.Entry(ctx, 1); err != nil || got == nil || got.WriteID != entry.WriteID {
+		t.Fatalf("Entry(1) = %+v, %v", got, err)
+	}
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "indexed.sqlite")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT name, table_name FROM _ferretdb_collections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := map[string]string{}
+	for rows.Next() {
+		var name, table string
+		if err := rows.Scan(&name, &table); err != nil {
+			t.Fatal(err)
+		}
+		tables[name] = table
+	}
+	rows.Close()
+	for _, name := range []string{"changes", "meta", "offices", "cities", "people", "apiKeys"} {
+		table, ok := tables[name]
+		if !ok {
+			t.Errorf("no table for the collection %s", name)
+			continue
+		}
+		// The query FerretDB v1.24 makes for a filter of one _id (internal/backends/sqlite/collection.go).
+		var id, parent, notUsed int
+		var plan string
+		q := fmt.Sprintf(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE _ferretdb_sjson->'$._id' = ?`, table)
+		if err := db.QueryRow(q, `"0000000000000001"`).Scan(&id, &parent, &notUsed, &plan); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "USING INDEX") {
+			t.Errorf("SQLite finds a document of %s by _id with %q, not through an index", name, plan)
+		}
+	}
 }
 
 // seedEntry is an entry that creates every record of the seed data, as seeding an empty directory does, with

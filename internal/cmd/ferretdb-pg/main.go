@@ -5,7 +5,8 @@
 //
 // then start the directory with MONGODB_URI=mongodb://127.0.0.1:27017/. The flags and environment variables
 // have the names FerretDB's own command and Docker image use. It prints one line, "ready: MONGODB_URI=...", once
-// PostgreSQL answers through it, and stops on SIGINT or SIGTERM.
+// PostgreSQL answers through it, and stops on SIGINT or SIGTERM. Unlike FerretDB's own command, it indexes the
+// _ids of the tables FerretDB makes, which FerretDB's lookups by _id need (see ferretpg.IndexIDs).
 package main
 
 import (
