@@ -121,6 +121,25 @@ func TestSubscriptionClients(t *testing.T) {
 	}
 }
 
+// TestBatchingClient runs Apollo Client's BatchHttpLink of docs/clients.md against a real server that allows
+// batches (examples/clients/check-batch.mjs). It needs Node.js and the examples' npm packages; CI installs both.
+func TestBatchingClient(t *testing.T) {
+	t.Parallel()
+	node := nodeForExamples(t)
+	s := startServer(t, map[string]string{"GRAPHQL_BATCH_MAX": "5"})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, "examples/clients/check-batch.mjs", s.URL).CombinedOutput()
+	if err != nil {
+		t.Fatalf("check-batch.mjs: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ok Apollo BatchHttpLink sends one POST", "ok Apollo BatchHttpLink keeps to batchMax"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+}
+
 // nodeForExamples returns the path of Node.js for a test that runs the examples' scripts, or skips the test,
 // saying why, where Node.js or the examples' npm packages are missing. CI installs both and may not skip.
 func nodeForExamples(t *testing.T) string {

@@ -54,12 +54,14 @@ type config struct {
 	// JWTMaxTTL is the longest lifetime of an accepted JWT.
 	JWTMaxTTL time.Duration
 
-	MaxDepth         int
-	MaxComplexity    int
-	MaxAliases       int
-	MaxTokens        int
-	MaxFields        int
-	MaxRepeats       int
+	MaxDepth      int
+	MaxComplexity int
+	MaxAliases    int
+	MaxTokens     int
+	MaxFields     int
+	MaxRepeats    int
+	// BatchMax is the most operations one POST may carry as a JSON array; 0 refuses batches.
+	BatchMax         int
 	FieldSuggestions bool
 	RequestTimeout   time.Duration
 	RateLimit        int
@@ -188,6 +190,9 @@ func (cfg *config) settings() []setting {
 		{Env: "GRAPHQL_MAX_REPEATS", Flag: "max-repeats", Default: "30", group: groupServer,
 			Help:  "most times a document may select one field, or spread fragments, at one place in the response; checked before validation",
 			parse: integer(&cfg.MaxRepeats, 1, math.MaxInt)},
+		{Env: "GRAPHQL_BATCH_MAX", Flag: "batch-max", Default: "0", group: groupServer,
+			Help:  "most operations one POST may carry as a JSON array (a batch, as Apollo Client's BatchHttpLink sends); each counts as a request against RATE_LIMIT_PER_MINUTE, and together they are held to the complexity, field and alias limits of one request; 0 refuses batches",
+			parse: integer(&cfg.BatchMax, 0, math.MaxInt)},
 		{Env: "REQUEST_TIMEOUT", Flag: "request-timeout", Default: "15s", group: groupServer,
 			Help:  "time one request may take, from its headers to its answer",
 			parse: duration(&cfg.RequestTimeout)},

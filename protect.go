@@ -57,34 +57,53 @@ func clientKey(cfg *config) httprate.KeyFunc {
 	}
 }
 
-// limitRequests returns the middleware that gives an endpoint a deadline per request and the per-client request
-// rate limit, one limit shared by every endpoint it wraps. probe endpoints (/healthz, /readyz, /metrics), which
-// load balancers and monitoring must reach however busy a client is, get the deadline only. A request that
-// opens a stream (a subscription's WebSocket or event stream) counts against the rate limit once, and has no
-// deadline: the subscriptions per client, heartbeats and the server's shutdown bound it instead.
-func limitRequests(cfg *config) func(h http.Handler, probe bool) http.Handler {
-	var limiter *httprate.RateLimiter
+// requestLimit gives an endpoint a deadline per request and holds each client to the request rate limit
+// (RATE_LIMIT_PER_MINUTE), one limit shared by every endpoint it wraps.
+type requestLimit struct {
+	limiter *httprate.RateLimiter // nil when there is no limit
+	client  httprate.KeyFunc
+	timeout time.Duration
+}
+
+func newRequestLimit(cfg *config) *requestLimit {
+	l := &requestLimit{client: clientKey(cfg), timeout: cfg.RequestTimeout}
 	if cfg.RateLimit > 0 {
-		limiter = httprate.NewRateLimiter(cfg.RateLimit, time.Minute, httprate.WithLimitHandler(tooManyRequests))
+		l.limiter = httprate.NewRateLimiter(cfg.RateLimit, time.Minute, httprate.WithLimitHandler(tooManyRequests))
 	}
-	key := clientKey(cfg)
-	return func(next http.Handler, probe bool) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if limiter != nil && !probe {
-				client, _ := key(r)
-				if limiter.RespondOnLimit(w, r, client) {
-					return
-				}
-			}
-			if graph.IsStream(r) {
-				next.ServeHTTP(w, r)
+	return l
+}
+
+// wrap returns the endpoint with the deadline and the rate limit. probe endpoints (/healthz, /readyz,
+// /metrics), which load balancers and monitoring must reach however busy a client is, get the deadline only. A
+// request that opens a stream (a subscription's WebSocket or event stream) counts against the rate limit once,
+// and has no deadline: the subscriptions per client, heartbeats and the server's shutdown bound it instead. A
+// GraphQL batch counts once here, and once more for each further operation (AllowRequests).
+func (l *requestLimit) wrap(next http.Handler, probe bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l.limiter != nil && !probe {
+			client, _ := l.client(r)
+			if l.limiter.RespondOnLimit(w, r, client) {
 				return
 			}
-			ctx, cancel := context.WithTimeout(r.Context(), cfg.RequestTimeout)
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
+		}
+		if graph.IsStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), l.timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// AllowRequests implements graph.RequestThrottle: it counts n more requests of the client at once, or none if
+// they would take it over its limit, and updates the X-RateLimit-* headers (and Retry-After) on w.
+func (l *requestLimit) AllowRequests(w http.ResponseWriter, r *http.Request, n int) bool {
+	if l.limiter == nil || n <= 0 {
+		return true
 	}
+	client, _ := l.client(r)
+	return !l.limiter.OnLimit(w, r.WithContext(httprate.WithIncrement(r.Context(), n)), client)
 }
 
 // applicationThrottle holds each client address to the membership application limit

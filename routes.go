@@ -46,10 +46,10 @@ type services struct {
 func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, error) {
 	rm, m := svc.readModel, svc.metrics
 	mux := http.NewServeMux()
-	limit := limitRequests(cfg)
+	limit := newRequestLimit(cfg)
 	handle := func(pattern string, h http.Handler) {
 		probe := pattern == "GET /healthz" || pattern == "GET /readyz" || pattern == "GET /metrics"
-		mux.Handle(pattern, m.Route(pattern, limit(h, probe)))
+		mux.Handle(pattern, m.Route(pattern, limit.wrap(h, probe)))
 	}
 
 	gql, err := graph.NewHandler(rm, graph.Options{
@@ -60,6 +60,7 @@ func newHTTPHandler(cfg *config, log *slog.Logger, svc services) (http.Handler, 
 		Limits: graph.Limits{MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields, MaxRepeats: cfg.MaxRepeats,
 			MaxDepth: cfg.MaxDepth, MaxAliases: cfg.MaxAliases, MaxComplexity: cfg.MaxComplexity,
 			DisableSuggestions: !cfg.FieldSuggestions},
+		BatchMax: cfg.BatchMax, Requests: limit,
 		SubscriptionsPerClient: cfg.SubscriptionsPerClient, Heartbeat: cfg.Heartbeat, Streams: svc.streams,
 		ClientKey: func(r *http.Request) string { key, _ := clientKey(cfg)(r); return key },
 		Origins:   cfg.CORSOrigins,

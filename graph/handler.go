@@ -47,9 +47,14 @@ type Options struct {
 	// Applications holds each client to the membership application limit. It is required: a missing Writer or
 	// Auth fails each mutation, but a missing throttle would let every application through.
 	Applications ApplicationThrottle
-	// Limits bound what one request may ask for.
+	// Limits bound what one request may ask for; a batch's operations together too.
 	Limits Limits
-	Log    *slog.Logger
+	// BatchMax is the most operations one POST may carry as a JSON array (a batch); 0 refuses batches.
+	BatchMax int
+	// Requests, where set, counts a batch's further operations against the client's request rate limit, which
+	// has counted the request itself.
+	Requests RequestThrottle
+	Log      *slog.Logger
 
 	// SubscriptionsPerClient bounds the subscriptions one client address holds open at once, over WebSockets
 	// and Server-Sent Events together; DefaultSubscriptionsPerClient when 0. ClientKey names a request's
@@ -86,6 +91,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 		cacheControl: cmp.Or(opts.CacheControl, httpcache.DefaultCacheControl),
 		observer:     opts.Observer,
 	}
+	transport.batchMax, transport.requests = max(opts.BatchMax, 0), opts.Requests
 	if opts.ResponseCacheBytes > 0 {
 		transport.responses = newResponseCache(opts.ResponseCacheBytes)
 	}
@@ -106,6 +112,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	srv.SetQueryCache(queries)
 	limits := opts.Limits
 	limits.DisableSuggestions = limits.DisableSuggestions || !opts.Introspection
+	transport.limits = limits
 	rules := validationRules(limits.DisableSuggestions)
 	srv.SetValidationRulesFn(rules)
 	srv.SetDisableSuggestion(limits.DisableSuggestions)

@@ -64,6 +64,10 @@ func parseGET(r *http.Request) *request {
 	for _, name := range []string{"query", "operationName", "variables", "extensions"} {
 		if len(values[name]) > 1 {
 			req.err = badRequest("give the %s parameter at most once", name)
+			if name == "query" {
+				// A GET carries one operation: batches (Options.BatchMax) are POSTs.
+				req.err = badRequest("give the query parameter at most once: a GET request carries one operation; to send several in one request, POST them as a JSON array (a batch), where the server allows batches")
+			}
 			return req
 		}
 	}

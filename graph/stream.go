@@ -345,6 +345,9 @@ func (t *sseTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 		req.decode()
 	}
 	x.operation = req.params.OperationName
+	if req.err != nil && isBatch(req.body) {
+		return x.fail(httperror.CodeBadRequest, "a batch is answered as one JSON array, not as a stream of events; send it with Accept: application/json")
+	}
 	if req.err != nil {
 		return x.fail(req.err.code, req.err.message)
 	}
@@ -365,19 +368,12 @@ func (t *sseTransport) run(x *exchange, req *request, exec graphql.GraphExecutor
 	ctx, cancel := context.WithCancel(x.r.Context())
 	defer cancel()
 	defer context.AfterFunc(t.streams, cancel)()
-	req.params.Headers = x.r.Header
-	req.params.ReadTime.End = graphql.Now()
-	opCtx, errs := exec.CreateOperationContext(ctx, &req.params)
+	opCtx, refusal := prepare(ctx, x.r, req, exec)
 	if opCtx != nil && opCtx.Operation != nil {
 		x.operation = opCtx.Operation.Name
 	}
-	if errs != nil {
-		for _, e := range errs {
-			describeRequestError(e, req.params.OperationName)
-		}
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
-		reportCost(resp, opCtx)
-		return x.respond(resp, true)
+	if refusal != nil {
+		return x.respond(refusal, true)
 	}
 	if x.get && opCtx.Operation.Operation == ast.Mutation {
 		return x.refuseMutation()

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -16,7 +17,7 @@ import (
 
 // The transport is split by concern: this file runs a request from start to end; request.go reads it,
 // negotiate.go picks the response's media type, response.go writes the answer, httpcaching.go and respcache.go
-// keep answers, and snapshot.go picks the snapshot the request reads.
+// keep answers, snapshot.go picks the snapshot the request reads, and batch.go answers batches.
 
 // OperationObserver learns the outcome of every request to the GraphQL endpoint: the operation's name (empty
 // for an anonymous operation or a request that names none), "ok", "not_modified", "cached" (answered from the
@@ -30,7 +31,8 @@ type OperationObserver interface {
 // queries, both response media types with the status codes the specification gives each, Accept negotiation,
 // and UTF-8 throughout. GET responses carry an entity tag of the snapshot revision and the request and the
 // configured Cache-Control, so that browsers and CDNs can keep them; POST responses are not stored by HTTP
-// caches. The transport keeps answers to anonymous queries itself, over GET and POST alike, in responses.
+// caches. The transport keeps answers to anonymous queries itself, over GET and POST alike, in responses. A
+// POST may carry several operations as a JSON array, where batchMax allows (batch.go).
 type httpTransport struct {
 	rm *directory.ReadModel
 	// fingerprint tells apart servers whose answers to the same request at the same revision may differ: the
@@ -42,6 +44,11 @@ type httpTransport struct {
 	responses *responseCache
 	// sse streams the subscriptions of requests that accept Server-Sent Events besides JSON (stream.go).
 	sse *sseTransport
+	// batchMax is the most operations a batch may carry, 0 when batches are refused; limits holds a batch's
+	// operations to the document and cost limits in total, and requests to the request rate limit (batch.go).
+	batchMax int
+	limits   Limits
+	requests RequestThrottle
 }
 
 var _ graphql.Transport = (*httpTransport)(nil)
@@ -57,7 +64,7 @@ func (t *httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	start := time.Now()
 	x := &exchange{w: w, r: r, get: r.Method == http.MethodGet || r.Method == http.MethodHead}
 	outcome := t.serve(x, exec)
-	if t.observer != nil {
+	if t.observer != nil && !x.observed {
 		t.observer.ObserveOperation(x.operation, outcome, time.Since(start))
 	}
 }
@@ -69,6 +76,7 @@ type exchange struct {
 	get       bool   // GET or HEAD: a query that caches may keep
 	mediaType string // the negotiated response media type
 	operation string // the operation's name, as far as it is known
+	observed  bool   // the observer has learnt the request's outcome, operation by operation (a batch)
 }
 
 // serve answers the request and returns its outcome for the observer.
@@ -106,6 +114,9 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 	x.operation = req.params.OperationName
 	if req.err != nil {
 		return x.fail(req.err.code, req.err.message)
+	}
+	if isBatch(req.body) {
+		return t.serveBatch(x, req.body, exec)
 	}
 
 	// One snapshot answers the whole request: the entity tag and the response cache's key name its revision,
@@ -157,22 +168,10 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 		}
 	}
 
-	req.params.Headers = x.r.Header
-	req.params.ReadTime.End = graphql.Now()
-	opCtx, errs := exec.CreateOperationContext(ctx, &req.params)
-	if opCtx != nil && opCtx.Operation != nil {
-		x.operation = opCtx.Operation.Name
-	}
-	if errs != nil {
-		if x.operation == "" {
-			x.operation = operationName(req.params.Query, req.params.OperationName)
-		}
-		for _, e := range errs {
-			describeRequestError(e, req.params.OperationName)
-		}
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
-		reportCost(resp, opCtx)
-		return x.respond(resp, true)
+	opCtx, refusal := prepare(ctx, x.r, req, exec)
+	x.operation = nameOf(req, opCtx, refusal != nil)
+	if refusal != nil {
+		return x.respond(refusal, true)
 	}
 	switch {
 	case opCtx.Operation.Operation == ast.Subscription:
@@ -186,13 +185,7 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 		x.write(http.StatusOK, x.encode(resp, false))
 		return "ok"
 	}
-	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	resp := responses(ctx)
-	if resp == nil {
-		resp = &graphql.Response{Errors: gqlerror.List{{Message: internalMessage,
-			Extensions: map[string]any{"code": string(directory.CodeInternal)}}}}
-	}
-	reportCost(resp, opCtx)
+	resp := execute(ctx, opCtx, exec)
 	snapshotOnly := readsSnapshotOnly(opCtx.Operation.SelectionSet, map[string]bool{})
 	if x.get && cacheable(resp) && snapshotOnly {
 		t.setCacheable(x, etag)
@@ -207,4 +200,46 @@ func (t *httpTransport) serve(x *exchange, exec graphql.GraphExecutor) string {
 	}
 	x.write(status, body)
 	return outcome
+}
+
+// prepare readies a decoded request's operation to run: the executor parses, measures, validates and costs its
+// document and coerces its variables, through the extensions (the document gate, the cost limit). It returns
+// the operation, or the answer to a request refused on the way, which has no data.
+func prepare(ctx context.Context, r *http.Request, req *request, exec graphql.GraphExecutor) (*graphql.OperationContext, *graphql.Response) {
+	req.params.Headers = r.Header
+	req.params.ReadTime.End = graphql.Now()
+	opCtx, errs := exec.CreateOperationContext(ctx, &req.params)
+	if errs == nil {
+		return opCtx, nil
+	}
+	for _, e := range errs {
+		describeRequestError(e, req.params.OperationName)
+	}
+	resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+	reportCost(resp, opCtx)
+	return opCtx, resp
+}
+
+// nameOf returns the name of the operation a request runs, as far as it is known: the executor's, or for a
+// refused request the document's as far as it parses.
+func nameOf(req *request, opCtx *graphql.OperationContext, refused bool) string {
+	name := req.params.OperationName
+	if opCtx != nil && opCtx.Operation != nil {
+		name = opCtx.Operation.Name
+	} else if refused {
+		name = operationName(req.params.Query, req.params.OperationName)
+	}
+	return name
+}
+
+// execute runs a prepared operation and returns its answer, with its cost.
+func execute(ctx context.Context, opCtx *graphql.OperationContext, exec graphql.GraphExecutor) *graphql.Response {
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
+	if resp == nil {
+		resp = &graphql.Response{Errors: gqlerror.List{{Message: internalMessage,
+			Extensions: map[string]any{"code": string(directory.CodeInternal)}}}}
+	}
+	reportCost(resp, opCtx)
+	return resp
 }

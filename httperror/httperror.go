@@ -38,6 +38,10 @@ const (
 	CodeFieldLimit             = "FIELD_LIMIT_EXCEEDED"
 	CodeRepeatLimit            = "REPEAT_LIMIT_EXCEEDED"
 	CodeDeferUnsupported       = "INCREMENTAL_DELIVERY_UNSUPPORTED"
+	// A batch (several operations in one POST, as a JSON array) sent to a server that takes none, or one with
+	// more operations than it takes.
+	CodeBatchingDisabled = "BATCHING_DISABLED"
+	CodeBatchLimit       = "BATCH_LIMIT_EXCEEDED"
 )
 
 // statuses is the one table from error codes to HTTP statuses. Every answer of the server that carries an
@@ -71,6 +75,8 @@ var statuses = map[string]int{
 	CodeFieldLimit:             http.StatusBadRequest,
 	CodeRepeatLimit:            http.StatusBadRequest,
 	CodeDeferUnsupported:       http.StatusBadRequest,
+	CodeBatchingDisabled:       http.StatusBadRequest,
+	CodeBatchLimit:             http.StatusBadRequest,
 }
 
 // Status returns the HTTP status of an error code. A code missing from the table is a bug (a test makes sure

@@ -71,6 +71,11 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
+		// An empty attribute, which handlers leave out, unless the request carried a batch.
+		var batch slog.Attr
+		if rec.batch > 0 {
+			batch = slog.Int("batch", rec.batch)
+		}
 		// Logged under the context from outside, with the ID as the last attribute, where Handler would add it:
 		// the same line, without Handler copying the record to add it.
 		log.LogAttrs(outer, slog.LevelInfo, "request",
@@ -82,9 +87,18 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 			slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000),
 			slog.String("remote", r.RemoteAddr),
 			slog.String("userAgent", r.UserAgent()),
+			batch,
 			slog.String(Attr, id),
 		)
 	})
+}
+
+// SetBatch records that the request carries a batch of n GraphQL operations: its access-log line says so, as
+// batch=n, since the line stands for all of them.
+func SetBatch(ctx context.Context, n int) {
+	if rec, ok := ctx.Value(idKey{}).(*recorder); ok {
+		rec.batch = n
+	}
 }
 
 // recorder remembers the status and size of a response, and the request's ID.
@@ -93,6 +107,7 @@ type recorder struct {
 	id     string
 	status int
 	bytes  int64
+	batch  int // the operations of a GraphQL batch, if the request is one
 }
 
 func (r *recorder) WriteHeader(status int) {

@@ -127,6 +127,31 @@ func TestAccessLogLineFields(t *testing.T) {
 	}
 }
 
+// TestAccessLogLineCountsABatch shows a request that carried a batch of GraphQL operations logged with
+// batch=n before its ID, and every other request without the field.
+func TestAccessLogLineCountsABatch(t *testing.T) {
+	var out bytes.Buffer
+	log := slog.New(requestlog.NewHandler(slog.NewJSONHandler(&out, nil)))
+	h := requestlog.Middleware(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("batch") != "" {
+			requestlog.SetBatch(r.Context(), 3)
+		}
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/graphql?batch=1", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/graphql", nil))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want two access-log lines, got %q", out.String())
+	}
+	if !strings.Contains(lines[0], `"batch":3,"requestId":`) {
+		t.Errorf("a batch's line does not count its operations: %s", lines[0])
+	}
+	if strings.Contains(lines[1], `"batch"`) {
+		t.Errorf("a plain request's line has a batch field: %s", lines[1])
+	}
+	requestlog.SetBatch(t.Context(), 2) // outside a request: nothing to record, and no panic
+}
+
 func BenchmarkMiddleware(b *testing.B) {
 	for _, withID := range []bool{false, true} {
 		b.Run(map[bool]string{false: "new-id", true: "given-id"}[withID], func(b *testing.B) {
