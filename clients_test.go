@@ -140,6 +140,28 @@ func TestBatchingClient(t *testing.T) {
 	}
 }
 
+// TestSupergraphComposition composes the subgraph SDL a real server publishes (_service { sdl }) with a small
+// partner subgraph that extends City and refers to Office by key, with a real composition library
+// (@theguild/federation-composition, examples/clients/supergraph.mjs). It needs Node.js and the examples' npm
+// packages; CI installs both.
+func TestSupergraphComposition(t *testing.T) {
+	t.Parallel()
+	node := nodeForExamples(t)
+	s := startServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, "examples/clients/supergraph.mjs", s.URL).CombinedOutput()
+	if err != nil {
+		t.Fatalf("supergraph.mjs: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ok the directory composes with a partner subgraph", "ok composition refuses a contradicting partner"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	t.Logf("%s", out)
+}
+
 // nodeForExamples returns the path of Node.js for a test that runs the examples' scripts, or skips the test,
 // saying why, where Node.js or the examples' npm packages are missing. CI installs both and may not skip.
 func nodeForExamples(t *testing.T) string {

@@ -6,7 +6,8 @@
 //
 //	directory [command] [flags]
 //
-// `directory -help` lists the commands (serve, the default, seed, mint-key, revoke-key, mint-jwt, healthcheck),
+// `directory -help` lists the commands (serve, the default, seed, mint-key, revoke-key, mint-jwt, load-bench,
+// import, healthcheck),
 // `directory help COMMAND` a command's flags. Every setting is an environment variable and a flag; README.md
 // lists them.
 package main
@@ -46,7 +47,9 @@ type command struct {
 	groups []settingGroup
 	// flags registers the command's own flags, beside its settings.
 	flags func(fs *flag.FlagSet)
-	run   func(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error
+	// args takes the command's arguments after its flags; a command without it takes none.
+	args func(args []string) error
+	run  func(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error
 }
 
 // commands returns the binary's commands, serve first.
@@ -54,6 +57,7 @@ func commands() []*command {
 	var keys keyFlags
 	var probe healthcheckFlags
 	var bench loadBenchFlags
+	var roster importFlags
 	all := []settingGroup{groupListen, groupDatabase, groupServer, groupJWT, groupLog}
 	database := []settingGroup{groupDatabase, groupLog}
 	return []*command{
@@ -98,6 +102,18 @@ func commands() []*command {
 			flags: bench.register,
 			run: func(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer) error {
 				return loadBench(ctx, cfg, log, &bench, out)
+			}},
+		{name: "import", usage: "directory import [-apply] [flags] FILE.csv", groups: database,
+			summary: "import a member roster from a CSV file: a dry run that reports row by row, or with -apply a write",
+			about: "Each row creates or updates its city and grants or changes its membership, by the rules of the API's " +
+				"mutations; with -apply each row that changes something is one entry of the change log, as actor import, " +
+				"naming the file and the row's line. A refused row changes nothing and stops no other; importing a file " +
+				"again changes nothing. The columns are " + rosterColumns() + "; README.md says more. At most 1000 rows " +
+				"and 1 MiB a file. The command exits non-zero when it refused a row. While a server runs the embedded " +
+				"database in DATA_DIR, the command uses that server's.",
+			flags: roster.register, args: roster.file,
+			run: func(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer) error {
+				return importRoster(ctx, cfg, log, &roster, out)
 			}},
 		{name: "healthcheck", usage: "directory healthcheck [-url URL] [flags]", groups: []settingGroup{groupListen},
 			summary: "exit 0 when the server answers /healthz, for container healthchecks (the image has no shell or curl)",
@@ -176,7 +192,19 @@ func (c *command) parse(args []string, getenv func(string) string) (*config, err
 		}
 		return nil, fmt.Errorf("%w ('directory %s -help' lists the flags)", err, c.name)
 	}
-	if fs.NArg() > 0 {
+	// Flags may follow the arguments too: directory import roster.csv -apply.
+	var positional []string
+	for c.args != nil && fs.NArg() > 0 {
+		positional = append(positional, fs.Arg(0))
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return nil, fmt.Errorf("%w ('directory %s -help' lists the flags)", err, c.name)
+		}
+	}
+	if c.args != nil {
+		if err := c.args(positional); err != nil {
+			return nil, fmt.Errorf("%w (usage: %s)", err, c.usage)
+		}
+	} else if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q ('directory %s -help' lists the flags)", fs.Arg(0), c.name)
 	}
 	return cfg, cfg.read(c.groups, getenv, flagText)

@@ -362,7 +362,7 @@ func (w *Writer) approve(snap *Snapshot, p *Principal, a *Application, cityKey s
 		cp.Memberships = slices.Clone(old.Memberships)
 		c = &cp
 	}
-	m, err := w.newMembership(snap, c, a.Category, w.now(), a.Secretariat, "Granted on application "+a.Reference, a.Reference)
+	m, err := w.newMembership(snap, c, a.Category, w.now(), a.Secretariat, "Granted on application "+a.Reference, "", a.Reference)
 	if err != nil {
 		return Change{}, err
 	}

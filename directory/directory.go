@@ -207,6 +207,9 @@ type Membership struct {
 	// Application is the reference of the application the membership was granted on, if any.
 	Application string
 	Note        string
+	// RepresentativeTitle is the title of the official who represents the member in ICLEI, such as Mayor or
+	// Governor; empty where it is not known.
+	RepresentativeTitle string
 }
 
 // ProgramKind says what kind of program a program is.
@@ -356,6 +359,8 @@ type Origin string
 const (
 	OriginSeed  Origin = "SEED"
 	OriginWrite Origin = "WRITE"
+	// OriginImport marks a record last written by a roster import; its sources name the roster's file and line.
+	OriginImport Origin = "IMPORT"
 )
 
 // Provenance says where a record's facts came from.

@@ -104,6 +104,8 @@ type (
 		// Secretariat defaults to the one serving the city's region.
 		Secretariat string
 		Note        string
+		// RepresentativeTitle is the title of the official who represents the member in ICLEI, such as Mayor.
+		RepresentativeTitle string
 		// CityVersion is the version of the city the grant is based on.
 		CityVersion int
 	}
@@ -114,7 +116,9 @@ type (
 		Status      MembershipStatus
 		Secretariat string
 		Note        string
-		CityVersion int
+		// RepresentativeTitle replaces the representative's title; empty keeps it.
+		RepresentativeTitle string
+		CityVersion         int
 	}
 	EndMembershipInput struct {
 		City        string

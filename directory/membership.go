@@ -83,7 +83,7 @@ func (c *City) membership(id string) *Membership {
 func (w *Writer) GrantMembership(ctx context.Context, p *Principal, in GrantMembershipInput) (*Membership, error) {
 	return w.changeMembership(ctx, p, in.City, in.CityVersion, "grantMembership", "granting a membership to this city",
 		func(snap *Snapshot, c *City) (string, error) {
-			m, err := w.newMembership(snap, c, in.Category, in.Since, in.Secretariat, in.Note, "")
+			m, err := w.newMembership(snap, c, in.Category, in.Since, in.Secretariat, in.Note, in.RepresentativeTitle, "")
 			if err != nil {
 				return "", err
 			}
@@ -92,7 +92,7 @@ func (w *Writer) GrantMembership(ctx context.Context, p *Principal, in GrantMemb
 }
 
 // newMembership validates and appends a new active membership to c.
-func (w *Writer) newMembership(snap *Snapshot, c *City, category MembershipCategory, since time.Time, secretariat, note, application string) (*Membership, error) {
+func (w *Writer) newMembership(snap *Snapshot, c *City, category MembershipCategory, since time.Time, secretariat, note, title, application string) (*Membership, error) {
 	v := &validator{prefix: "input."}
 	checkEnum(v, "category", category, membershipCategories, true)
 	v.date("since", since, true)
@@ -106,6 +106,7 @@ func (w *Writer) newMembership(snap *Snapshot, c *City, category MembershipCateg
 	}
 	v.ref("secretariat", KindSecretariat, secretariat, snap.Secretariat(secretariat) != nil)
 	note = v.text("note", note, false, maxText)
+	title = v.text("representativeTitle", title, false, maxName)
 	if err := v.result(); err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func (w *Writer) newMembership(snap *Snapshot, c *City, category MembershipCateg
 		}
 	}
 	m := Membership{ID: "m" + strconv.Itoa(len(c.Memberships)+1), City: c.Key, Category: category, Status: MembershipActive,
-		Since: today(since), Secretariat: secretariat, Note: note, Application: application}
+		Since: today(since), Secretariat: secretariat, Note: note, RepresentativeTitle: title, Application: application}
 	c.Memberships = append(c.Memberships, m)
 	return &c.Memberships[len(c.Memberships)-1], nil
 }
@@ -132,40 +133,54 @@ func openMembership(c *City, id string) (*Membership, error) {
 	return m, nil
 }
 
-// ChangeMembership changes a membership's category, status, serving secretariat or note. Ending a membership
-// takes EndMembership, which records when it ended.
+// ChangeMembership changes a membership's category, status, serving secretariat, note or representative's
+// title. Ending a membership takes EndMembership, which records when it ended.
 func (w *Writer) ChangeMembership(ctx context.Context, p *Principal, in ChangeMembershipInput) (*Membership, error) {
 	return w.changeMembership(ctx, p, in.City, in.CityVersion, "changeMembership", "changing this city's membership",
 		func(snap *Snapshot, c *City) (string, error) {
-			m, err := openMembership(c, in.Membership)
+			m, err := changeOpenMembership(snap, c, in)
 			if err != nil {
 				return "", err
 			}
-			v := &validator{prefix: "input."}
-			checkEnum(v, "category", in.Category, membershipCategories, false)
-			checkEnum(v, "status", in.Status, []MembershipStatus{MembershipActive, MembershipSuspended}, false)
-			if in.Status == MembershipEnded {
-				v.fail("status", "use endMembership to end a membership")
-			}
-			v.ref("secretariat", KindSecretariat, in.Secretariat, snap.Secretariat(in.Secretariat) != nil)
-			note := v.text("note", in.Note, false, maxText)
-			if err := v.result(); err != nil {
-				return "", err
-			}
-			if in.Category != "" {
-				m.Category = in.Category
-			}
-			if in.Status != "" {
-				m.Status = in.Status
-			}
-			if in.Secretariat != "" {
-				m.Secretariat = in.Secretariat
-			}
-			if note != "" {
-				m.Note = note
-			}
 			return m.ID, nil
 		})
+}
+
+// changeOpenMembership validates the change in and makes it to c's membership in.Membership, which must not
+// have ended; the fields in leaves empty stay as they are.
+func changeOpenMembership(snap *Snapshot, c *City, in ChangeMembershipInput) (*Membership, error) {
+	m, err := openMembership(c, in.Membership)
+	if err != nil {
+		return nil, err
+	}
+	v := &validator{prefix: "input."}
+	checkEnum(v, "category", in.Category, membershipCategories, false)
+	checkEnum(v, "status", in.Status, []MembershipStatus{MembershipActive, MembershipSuspended}, false)
+	if in.Status == MembershipEnded {
+		v.fail("status", "use endMembership to end a membership")
+	}
+	v.ref("secretariat", KindSecretariat, in.Secretariat, snap.Secretariat(in.Secretariat) != nil)
+	note := v.text("note", in.Note, false, maxText)
+	title := v.text("representativeTitle", in.RepresentativeTitle, false, maxName)
+	if err := v.result(); err != nil {
+		return nil, err
+	}
+	if in.Category != "" {
+		m.Category = in.Category
+	}
+	if in.Status != "" {
+		m.Status = in.Status
+	}
+	if in.Secretariat != "" {
+		m.Secretariat = in.Secretariat
+	}
+	if note != "" {
+		m.Note = note
+	}
+	if title != "" {
+		m.RepresentativeTitle = title
+	}
+	return m, nil
 }
 
 // EndMembership ends a membership on the date until.

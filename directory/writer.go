@@ -166,29 +166,39 @@ func create[R record, In any](ctx context.Context, w *Writer, p *Principal, k *r
 	}
 	var key string
 	snap, err := w.commit(ctx, actorOf(p), "create"+k.kind, func(snap *Snapshot) ([]Change, error) {
-		in := in
-		x, err := k.validate(&in, snap)
+		x, err := planCreate(snap, p, k, in)
 		if err != nil {
 			return nil, err
 		}
-		if err := authorize(p, "creating "+article(k.noun)+" "+k.noun, k.regions(snap, x)...); err != nil {
-			return nil, err
-		}
 		key = x.recordKey()
-		if k.get(snap, key) != zero {
-			return nil, &Error{Code: CodeConflict, Field: "input.key",
-				Message: fmt.Sprintf("the key %q is taken by another %s; choose another key", key, k.noun)}
-		}
-		x.setStamp(1, Provenance{Origin: OriginWrite})
-		if k.keep != nil {
-			k.keep(zero, x)
-		}
 		return []Change{{Kind: k.kind, Key: key, Action: ActionCreate, After: x}}, nil
 	})
 	if err != nil {
 		return zero, err
 	}
 	return k.get(snap, key), nil
+}
+
+// planCreate validates and authorizes a new record against snap and returns it at version 1.
+func planCreate[R record, In any](snap *Snapshot, p *Principal, k *recordKind[R, In], in In) (R, error) {
+	var zero R
+	x, err := k.validate(&in, snap)
+	if err != nil {
+		return zero, err
+	}
+	if err := authorize(p, "creating "+article(k.noun)+" "+k.noun, k.regions(snap, x)...); err != nil {
+		return zero, err
+	}
+	key := x.recordKey()
+	if k.get(snap, key) != zero {
+		return zero, &Error{Code: CodeConflict, Field: "input.key",
+			Message: fmt.Sprintf("the key %q is taken by another %s; choose another key", key, k.noun)}
+	}
+	x.setStamp(1, Provenance{Origin: OriginWrite})
+	if k.keep != nil {
+		k.keep(zero, x)
+	}
+	return x, nil
 }
 
 // current returns the record with the key, which must still be at version.
@@ -216,30 +226,9 @@ func update[R record, In any](ctx context.Context, w *Writer, p *Principal, k *r
 		return zero, err
 	}
 	snap, err := w.commit(ctx, actorOf(p), "update"+k.kind, func(snap *Snapshot) ([]Change, error) {
-		in := in
-		if k.get(snap, key) == zero {
-			return nil, NotFound(k.kind, key)
-		}
-		*k.inputKey(&in) = key
-		x, err := k.validate(&in, snap)
+		old, x, err := planUpdate(snap, p, k, key, version, in)
 		if err != nil {
 			return nil, err
-		}
-		old := k.get(snap, key)
-		if err := authorize(p, "changing this "+k.noun, append(k.regions(snap, old), k.regions(snap, x)...)...); err != nil {
-			return nil, err
-		}
-		if old, err = current(snap, k, key, version); err != nil {
-			return nil, err
-		}
-		if k.checkUpdate != nil {
-			if err := k.checkUpdate(snap, old, x); err != nil {
-				return nil, err
-			}
-		}
-		x.setStamp(version+1, writeProvenance(old.recordProvenance()))
-		if k.keep != nil {
-			k.keep(old, x)
 		}
 		return []Change{{Kind: k.kind, Key: key, Action: ActionUpdate, Version: version, Before: old, After: x}}, nil
 	})
@@ -247,6 +236,36 @@ func update[R record, In any](ctx context.Context, w *Writer, p *Principal, k *r
 		return zero, err
 	}
 	return k.get(snap, key), nil
+}
+
+// planUpdate validates and authorizes the replacement of the record with the key, which must be at version in
+// snap, and returns the record as it is and as it would be.
+func planUpdate[R record, In any](snap *Snapshot, p *Principal, k *recordKind[R, In], key string, version int, in In) (old, x R, err error) {
+	var zero R
+	if k.get(snap, key) == zero {
+		return zero, zero, NotFound(k.kind, key)
+	}
+	*k.inputKey(&in) = key
+	if x, err = k.validate(&in, snap); err != nil {
+		return zero, zero, err
+	}
+	old = k.get(snap, key)
+	if err := authorize(p, "changing this "+k.noun, append(k.regions(snap, old), k.regions(snap, x)...)...); err != nil {
+		return zero, zero, err
+	}
+	if old, err = current(snap, k, key, version); err != nil {
+		return zero, zero, err
+	}
+	if k.checkUpdate != nil {
+		if err := k.checkUpdate(snap, old, x); err != nil {
+			return zero, zero, err
+		}
+	}
+	x.setStamp(version+1, writeProvenance(old.recordProvenance()))
+	if k.keep != nil {
+		k.keep(old, x)
+	}
+	return old, x, nil
 }
 
 // remove deletes the record with the key, which must still be at version.

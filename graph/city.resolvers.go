@@ -73,6 +73,10 @@ func (r *membershipResolver) Note(ctx context.Context, obj *directory.Membership
 	return optional(obj.Note), nil
 }
 
+func (r *membershipResolver) RepresentativeTitle(ctx context.Context, obj *directory.Membership) (*string, error) {
+	return optional(obj.RepresentativeTitle), nil
+}
+
 func (r *Resolver) City() CityResolver { return &cityResolver{r} }
 
 func (r *Resolver) Membership() MembershipResolver { return &membershipResolver{r} }

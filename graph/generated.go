@@ -16,6 +16,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph/model"
 	"github.com/iclei/directory/graph/scalar"
@@ -41,8 +42,12 @@ type ResolverRoot interface {
 	City() CityResolver
 	Country() CountryResolver
 	Counts() CountsResolver
+	Entity() EntityResolver
+	ImportRefusal() ImportRefusalResolver
 	LogEntry() LogEntryResolver
 	LogEntryConnection() LogEntryConnectionResolver
+	MemberImportReport() MemberImportReportResolver
+	MemberImportRow() MemberImportRowResolver
 	Membership() MembershipResolver
 	MembershipApplication() MembershipApplicationResolver
 	MembershipEvent() MembershipEventResolver
@@ -193,6 +198,21 @@ type ComplexityRoot struct {
 		Revision func(childComplexity int) int
 	}
 
+	Entity struct {
+		FindCity        func(childComplexity int, reps []*model.CityRepresentation) int
+		FindOffice      func(childComplexity int, reps []*model.OfficeRepresentation) int
+		FindProgram     func(childComplexity int, reps []*model.ProgramRepresentation) int
+		FindRegion      func(childComplexity int, reps []*model.RegionRepresentation) int
+		FindSecretariat func(childComplexity int, reps []*model.SecretariatRepresentation) int
+	}
+
+	ImportRefusal struct {
+		Code         func(childComplexity int) int
+		Field        func(childComplexity int) int
+		Message      func(childComplexity int) int
+		ValidChoices func(childComplexity int) int
+	}
+
 	LocalName struct {
 		Lang func(childComplexity int) int
 		Name func(childComplexity int) int
@@ -224,15 +244,37 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MemberImportReport struct {
+		Applied   func(childComplexity int) int
+		Created   func(childComplexity int) int
+		Refused   func(childComplexity int) int
+		Revision  func(childComplexity int) int
+		Rows      func(childComplexity int) int
+		Source    func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	MemberImportRow struct {
+		Changes  func(childComplexity int) int
+		City     func(childComplexity int) int
+		CityKey  func(childComplexity int) int
+		Line     func(childComplexity int) int
+		Outcome  func(childComplexity int) int
+		Refusal  func(childComplexity int) int
+		Revision func(childComplexity int) int
+	}
+
 	Membership struct {
-		Category    func(childComplexity int) int
-		City        func(childComplexity int) int
-		GlobalID    func(childComplexity int) int
-		Note        func(childComplexity int) int
-		Secretariat func(childComplexity int) int
-		Since       func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Until       func(childComplexity int) int
+		Category            func(childComplexity int) int
+		City                func(childComplexity int) int
+		GlobalID            func(childComplexity int) int
+		Note                func(childComplexity int) int
+		RepresentativeTitle func(childComplexity int) int
+		Secretariat         func(childComplexity int) int
+		Since               func(childComplexity int) int
+		Status              func(childComplexity int) int
+		Until               func(childComplexity int) int
 	}
 
 	MembershipApplication struct {
@@ -298,6 +340,7 @@ type ComplexityRoot struct {
 		DeleteWebhook               func(childComplexity int, id string) int
 		EndMembership               func(childComplexity int, input directory.EndMembershipInput) int
 		GrantMembership             func(childComplexity int, input directory.GrantMembershipInput) int
+		ImportMembers               func(childComplexity int, input directory.MemberImportInput, apply bool) int
 		RegisterWebhook             func(childComplexity int, input directory.WebhookInput) int
 		ReviewMembershipApplication func(childComplexity int, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) int
 		UpdateCity                  func(childComplexity int, key string, version int, input directory.CityInput) int
@@ -489,6 +532,8 @@ type ComplexityRoot struct {
 		ServiceFor                  func(childComplexity int, country string) int
 		Viewer                      func(childComplexity int) int
 		Webhooks                    func(childComplexity int) int
+		__resolve__service          func(childComplexity int) int
+		__resolve_entities          func(childComplexity int, representations []map[string]any) int
 	}
 
 	Region struct {
@@ -612,6 +657,10 @@ type ComplexityRoot struct {
 		Secret  func(childComplexity int) int
 		Webhook func(childComplexity int) int
 	}
+
+	_Service struct {
+		SDL func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -670,6 +719,19 @@ type CountryResolver interface {
 type CountsResolver interface {
 	Countries(ctx context.Context, obj *directory.Counts) (int, error)
 }
+type EntityResolver interface {
+	FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*directory.City, error)
+	FindOffice(ctx context.Context, reps []*model.OfficeRepresentation) ([]*directory.Office, error)
+	FindProgram(ctx context.Context, reps []*model.ProgramRepresentation) ([]*directory.Program, error)
+	FindRegion(ctx context.Context, reps []*model.RegionRepresentation) ([]*directory.Region, error)
+	FindSecretariat(ctx context.Context, reps []*model.SecretariatRepresentation) ([]*directory.Secretariat, error)
+}
+type ImportRefusalResolver interface {
+	Code(ctx context.Context, obj *directory.Error) (string, error)
+	Field(ctx context.Context, obj *directory.Error) (*string, error)
+
+	ValidChoices(ctx context.Context, obj *directory.Error) ([]string, error)
+}
 type LogEntryResolver interface {
 	Revision(ctx context.Context, obj *directory.FeedEntry) (string, error)
 
@@ -681,11 +743,24 @@ type LogEntryConnectionResolver interface {
 	Nodes(ctx context.Context, obj *directory.FeedPage) ([]*directory.FeedEntry, error)
 	PageInfo(ctx context.Context, obj *directory.FeedPage) (*directory.PageInfo, error)
 }
+type MemberImportReportResolver interface {
+	Revision(ctx context.Context, obj *directory.ImportReport) (string, error)
+	Created(ctx context.Context, obj *directory.ImportReport) (int, error)
+	Updated(ctx context.Context, obj *directory.ImportReport) (int, error)
+	Unchanged(ctx context.Context, obj *directory.ImportReport) (int, error)
+	Refused(ctx context.Context, obj *directory.ImportReport) (int, error)
+}
+type MemberImportRowResolver interface {
+	CityKey(ctx context.Context, obj *directory.ImportResult) (*string, error)
+
+	Revision(ctx context.Context, obj *directory.ImportResult) (*string, error)
+}
 type MembershipResolver interface {
 	City(ctx context.Context, obj *directory.Membership) (*directory.City, error)
 
 	Secretariat(ctx context.Context, obj *directory.Membership) (*directory.Secretariat, error)
 	Note(ctx context.Context, obj *directory.Membership) (*string, error)
+	RepresentativeTitle(ctx context.Context, obj *directory.Membership) (*string, error)
 }
 type MembershipApplicationResolver interface {
 	Country(ctx context.Context, obj *directory.Application) (*directory.Country, error)
@@ -724,6 +799,7 @@ type MutationResolver interface {
 	EndMembership(ctx context.Context, input directory.EndMembershipInput) (*directory.Membership, error)
 	ApplyForMembership(ctx context.Context, input directory.ApplicationInput) (*directory.Application, error)
 	ReviewMembershipApplication(ctx context.Context, reference string, version int, input *directory.ReviewInput, decision *directory.Decision, note *string, cityKey *string) (*directory.Application, error)
+	ImportMembers(ctx context.Context, input directory.MemberImportInput, apply bool) (*directory.ImportReport, error)
 	RegisterWebhook(ctx context.Context, input directory.WebhookInput) (*model.WebhookRegistration, error)
 	DeleteWebhook(ctx context.Context, id string) (*model.Deletion, error)
 }
@@ -1403,6 +1479,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DirectoryInfo.Revision(childComplexity), true
 
+	case "Entity.findCity":
+		if e.ComplexityRoot.Entity.FindCity == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindCity(childComplexity, args["reps"].([]*model.CityRepresentation)), true
+	case "Entity.findOffice":
+		if e.ComplexityRoot.Entity.FindOffice == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findOffice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindOffice(childComplexity, args["reps"].([]*model.OfficeRepresentation)), true
+	case "Entity.findProgram":
+		if e.ComplexityRoot.Entity.FindProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindProgram(childComplexity, args["reps"].([]*model.ProgramRepresentation)), true
+	case "Entity.findRegion":
+		if e.ComplexityRoot.Entity.FindRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindRegion(childComplexity, args["reps"].([]*model.RegionRepresentation)), true
+	case "Entity.findSecretariat":
+		if e.ComplexityRoot.Entity.FindSecretariat == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findSecretariat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindSecretariat(childComplexity, args["reps"].([]*model.SecretariatRepresentation)), true
+
+	case "ImportRefusal.code":
+		if e.ComplexityRoot.ImportRefusal.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.Code(childComplexity), true
+	case "ImportRefusal.field":
+		if e.ComplexityRoot.ImportRefusal.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.Field(childComplexity), true
+	case "ImportRefusal.message":
+		if e.ComplexityRoot.ImportRefusal.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.Message(childComplexity), true
+	case "ImportRefusal.validChoices":
+		if e.ComplexityRoot.ImportRefusal.ValidChoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRefusal.ValidChoices(childComplexity), true
+
 	case "LocalName.lang":
 		if e.ComplexityRoot.LocalName.Lang == nil {
 			break
@@ -1504,6 +1661,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogEntryEdge.Node(childComplexity), true
 
+	case "MemberImportReport.applied":
+		if e.ComplexityRoot.MemberImportReport.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Applied(childComplexity), true
+	case "MemberImportReport.created":
+		if e.ComplexityRoot.MemberImportReport.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Created(childComplexity), true
+	case "MemberImportReport.refused":
+		if e.ComplexityRoot.MemberImportReport.Refused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Refused(childComplexity), true
+	case "MemberImportReport.revision":
+		if e.ComplexityRoot.MemberImportReport.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Revision(childComplexity), true
+	case "MemberImportReport.rows":
+		if e.ComplexityRoot.MemberImportReport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Rows(childComplexity), true
+	case "MemberImportReport.source":
+		if e.ComplexityRoot.MemberImportReport.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Source(childComplexity), true
+	case "MemberImportReport.unchanged":
+		if e.ComplexityRoot.MemberImportReport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Unchanged(childComplexity), true
+	case "MemberImportReport.updated":
+		if e.ComplexityRoot.MemberImportReport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportReport.Updated(childComplexity), true
+
+	case "MemberImportRow.changes":
+		if e.ComplexityRoot.MemberImportRow.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Changes(childComplexity), true
+	case "MemberImportRow.city":
+		if e.ComplexityRoot.MemberImportRow.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.City(childComplexity), true
+	case "MemberImportRow.cityKey":
+		if e.ComplexityRoot.MemberImportRow.CityKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.CityKey(childComplexity), true
+	case "MemberImportRow.line":
+		if e.ComplexityRoot.MemberImportRow.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Line(childComplexity), true
+	case "MemberImportRow.outcome":
+		if e.ComplexityRoot.MemberImportRow.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Outcome(childComplexity), true
+	case "MemberImportRow.refusal":
+		if e.ComplexityRoot.MemberImportRow.Refusal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Refusal(childComplexity), true
+	case "MemberImportRow.revision":
+		if e.ComplexityRoot.MemberImportRow.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberImportRow.Revision(childComplexity), true
+
 	case "Membership.category":
 		if e.ComplexityRoot.Membership.Category == nil {
 			break
@@ -1528,6 +1777,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Note(childComplexity), true
+	case "Membership.representativeTitle":
+		if e.ComplexityRoot.Membership.RepresentativeTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.RepresentativeTitle(childComplexity), true
 	case "Membership.secretariat":
 		if e.ComplexityRoot.Membership.Secretariat == nil {
 			break
@@ -1915,6 +2170,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantMembership(childComplexity, args["input"].(directory.GrantMembershipInput)), true
+	case "Mutation.importMembers":
+		if e.ComplexityRoot.Mutation.ImportMembers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importMembers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportMembers(childComplexity, args["input"].(directory.MemberImportInput), args["apply"].(bool)), true
 	case "Mutation.registerWebhook":
 		if e.ComplexityRoot.Mutation.RegisterWebhook == nil {
 			break
@@ -2919,6 +3185,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Webhooks(childComplexity), true
+	case "Query._service":
+		if e.ComplexityRoot.Query.__resolve__service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.__resolve__service(childComplexity), true
+	case "Query._entities":
+		if e.ComplexityRoot.Query.__resolve_entities == nil {
+			break
+		}
+
+		args, err := ec.field_Query__entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
 	case "Region.cities":
 		if e.ComplexityRoot.Region.Cities == nil {
@@ -3420,6 +3703,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookRegistration.Webhook(childComplexity), true
 
+	case "_Service.sdl":
+		if e.ComplexityRoot._Service.SDL == nil {
+			break
+		}
+
+		return e.ComplexityRoot._Service.SDL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3439,15 +3729,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
 			graphql.NewInputUnmarshaler("CityInput", ec.unmarshalInputCityInput),
 			graphql.NewInputUnmarshaler("CityOrder", ec.unmarshalInputCityOrder),
+			graphql.NewInputUnmarshaler("CityRepresentation", ec.unmarshalInputCityRepresentation),
 			graphql.NewInputUnmarshaler("EndMembershipInput", ec.unmarshalInputEndMembershipInput),
 			graphql.NewInputUnmarshaler("GrantMembershipInput", ec.unmarshalInputGrantMembershipInput),
 			graphql.NewInputUnmarshaler("InstitutionRefInput", ec.unmarshalInputInstitutionRefInput),
 			graphql.NewInputUnmarshaler("LocalNameInput", ec.unmarshalInputLocalNameInput),
 			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
+			graphql.NewInputUnmarshaler("MemberImportInput", ec.unmarshalInputMemberImportInput),
+			graphql.NewInputUnmarshaler("MemberRowInput", ec.unmarshalInputMemberRowInput),
 			graphql.NewInputUnmarshaler("MembershipApplicationInput", ec.unmarshalInputMembershipApplicationInput),
 			graphql.NewInputUnmarshaler("OfficeFilter", ec.unmarshalInputOfficeFilter),
 			graphql.NewInputUnmarshaler("OfficeInput", ec.unmarshalInputOfficeInput),
 			graphql.NewInputUnmarshaler("OfficeOrder", ec.unmarshalInputOfficeOrder),
+			graphql.NewInputUnmarshaler("OfficeRepresentation", ec.unmarshalInputOfficeRepresentation),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("OrganizationInput", ec.unmarshalInputOrganizationInput),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
@@ -3459,8 +3753,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProgramInput", ec.unmarshalInputProgramInput),
 			graphql.NewInputUnmarshaler("ProgramOrder", ec.unmarshalInputProgramOrder),
 			graphql.NewInputUnmarshaler("ProgramPersonInput", ec.unmarshalInputProgramPersonInput),
+			graphql.NewInputUnmarshaler("ProgramRepresentation", ec.unmarshalInputProgramRepresentation),
+			graphql.NewInputUnmarshaler("RegionRepresentation", ec.unmarshalInputRegionRepresentation),
 			graphql.NewInputUnmarshaler("SecretariatFilter", ec.unmarshalInputSecretariatFilter),
 			graphql.NewInputUnmarshaler("SecretariatOrder", ec.unmarshalInputSecretariatOrder),
+			graphql.NewInputUnmarshaler("SecretariatRepresentation", ec.unmarshalInputSecretariatRepresentation),
 			graphql.NewInputUnmarshaler("SiteVisitInput", ec.unmarshalInputSiteVisitInput),
 			graphql.NewInputUnmarshaler("WebhookInput", ec.unmarshalInputWebhookInput),
 		)
@@ -3557,7 +3854,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls" "schema/webhook.graphqls"
+//go:embed "schema/changes.graphqls" "schema/city.graphqls" "schema/connection.graphqls" "schema/mutation.graphqls" "schema/office.graphqls" "schema/program.graphqls" "schema/region.graphqls" "schema/roster.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/subscription.graphqls" "schema/webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3576,10 +3873,110 @@ var sources = []*ast.Source{
 	{Name: "schema/office.graphqls", Input: sourceData("schema/office.graphqls"), BuiltIn: false},
 	{Name: "schema/program.graphqls", Input: sourceData("schema/program.graphqls"), BuiltIn: false},
 	{Name: "schema/region.graphqls", Input: sourceData("schema/region.graphqls"), BuiltIn: false},
+	{Name: "schema/roster.graphqls", Input: sourceData("schema/roster.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
 	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
 	{Name: "schema/webhook.graphqls", Input: sourceData("schema/webhook.graphqls"), BuiltIn: false},
+	{Name: "../federation/directives.graphql", Input: `
+	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+	directive @composeDirective(name: String!) repeatable on SCHEMA
+	directive @extends on OBJECT | INTERFACE
+	directive @external on OBJECT | FIELD_DEFINITION
+	directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+	directive @inaccessible on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	directive @interfaceObject on OBJECT
+	directive @link(import: [String!], url: String!) repeatable on SCHEMA
+	directive @override(from: String!, label: String) on FIELD_DEFINITION
+	directive @policy(policies: [[federation__Policy!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @provides(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requires(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requiresScopes(scopes: [[federation__Scope!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @shareable repeatable on FIELD_DEFINITION | OBJECT
+	directive @computedRequires on FIELD_DEFINITION
+	directive @tag(name: String!) repeatable on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	scalar _Any
+	scalar FieldSet
+	scalar federation__Policy
+	scalar federation__Scope
+`, BuiltIn: true},
+	{Name: "../federation/entity.graphql", Input: `
+# a union of all types that use the @key directive
+union _Entity = City | Office | Program | Region | Secretariat
+
+input CityRepresentation {
+	id: ID
+	key: String
+}
+
+input OfficeRepresentation {
+	id: ID
+	key: String
+}
+
+input ProgramRepresentation {
+	id: ID
+	key: String
+}
+
+input RegionRepresentation {
+	id: ID
+	code: String
+}
+
+input SecretariatRepresentation {
+	id: ID
+	key: String
+}
+
+# fake type to build resolver interfaces for users to implement
+type Entity {
+	findCity(reps: [CityRepresentation!]!): [City]
+	findOffice(reps: [OfficeRepresentation!]!): [Office]
+	findProgram(reps: [ProgramRepresentation!]!): [Program]
+	findRegion(reps: [RegionRepresentation!]!): [Region]
+	findSecretariat(reps: [SecretariatRepresentation!]!): [Secretariat]
+}
+
+type _Service {
+  sdl: String
+}
+
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+  _service: _Service!
+}
+`, BuiltIn: true},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3835,6 +4232,20 @@ func (ec *executionContext) childFields_DirectoryInfo(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type DirectoryInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportRefusal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_ImportRefusal_code(ctx, field)
+	case "field":
+		return ec.fieldContext_ImportRefusal_field(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportRefusal_message(ctx, field)
+	case "validChoices":
+		return ec.fieldContext_ImportRefusal_validChoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRefusal", field.Name)
+}
+
 func (ec *executionContext) childFields_LocalName(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "lang":
@@ -3897,6 +4308,48 @@ func (ec *executionContext) childFields_LogEntryEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type LogEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MemberImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_MemberImportReport_source(ctx, field)
+	case "applied":
+		return ec.fieldContext_MemberImportReport_applied(ctx, field)
+	case "revision":
+		return ec.fieldContext_MemberImportReport_revision(ctx, field)
+	case "created":
+		return ec.fieldContext_MemberImportReport_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_MemberImportReport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_MemberImportReport_unchanged(ctx, field)
+	case "refused":
+		return ec.fieldContext_MemberImportReport_refused(ctx, field)
+	case "rows":
+		return ec.fieldContext_MemberImportReport_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberImportReport", field.Name)
+}
+
+func (ec *executionContext) childFields_MemberImportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_MemberImportRow_line(ctx, field)
+	case "outcome":
+		return ec.fieldContext_MemberImportRow_outcome(ctx, field)
+	case "cityKey":
+		return ec.fieldContext_MemberImportRow_cityKey(ctx, field)
+	case "city":
+		return ec.fieldContext_MemberImportRow_city(ctx, field)
+	case "changes":
+		return ec.fieldContext_MemberImportRow_changes(ctx, field)
+	case "revision":
+		return ec.fieldContext_MemberImportRow_revision(ctx, field)
+	case "refusal":
+		return ec.fieldContext_MemberImportRow_refusal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberImportRow", field.Name)
+}
+
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3915,6 +4368,8 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_secretariat(ctx, field)
 	case "note":
 		return ec.fieldContext_Membership_note(ctx, field)
+	case "representativeTitle":
+		return ec.fieldContext_Membership_representativeTitle(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
@@ -4551,6 +5006,14 @@ func (ec *executionContext) childFields_WebhookRegistration(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type WebhookRegistration", field.Name)
 }
 
+func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sdl":
+		return ec.fieldContext__Service_sdl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type _Service", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4833,6 +5296,76 @@ func (ec *executionContext) field_Country_name_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Entity_findCity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.CityRepresentation, error) {
+			return ec.unmarshalNCityRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findOffice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.OfficeRepresentation, error) {
+			return ec.unmarshalNOfficeRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.ProgramRepresentation, error) {
+			return ec.unmarshalNProgramRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.RegionRepresentation, error) {
+			return ec.unmarshalNRegionRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findSecretariat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.SecretariatRepresentation, error) {
+			return ec.unmarshalNSecretariatRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentationᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_applyForMembership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5080,6 +5613,28 @@ func (ec *executionContext) field_Mutation_grantMembership_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importMembers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (directory.MemberImportInput, error) {
+			return ec.unmarshalNMemberImportInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMemberImportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "apply",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["apply"] = arg1
 	return args, nil
 }
 
@@ -5496,6 +6051,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "representations",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalN_Any2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["representations"] = arg0
 	return args, nil
 }
 
@@ -8430,6 +8999,317 @@ func (ec *executionContext) fieldContext_DirectoryInfo_counts(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Entity_findCity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findCity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindCity(ctx, fc.Args["reps"].([]*model.CityRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findCity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findCity_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findOffice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findOffice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindOffice(ctx, fc.Args["reps"].([]*model.OfficeRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Office) graphql.Marshaler {
+			return ec.marshalOOffice2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findOffice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Office(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findOffice_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindProgram(ctx, fc.Args["reps"].([]*model.ProgramRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Program) graphql.Marshaler {
+			return ec.marshalOProgram2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findProgram_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindRegion(ctx, fc.Args["reps"].([]*model.RegionRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findRegion_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findSecretariat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findSecretariat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindSecretariat(ctx, fc.Args["reps"].([]*model.SecretariatRepresentation))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*directory.Secretariat) graphql.Marshaler {
+			return ec.marshalOSecretariat2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findSecretariat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Secretariat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Entity_findSecretariat_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportRefusal_code(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ImportRefusal_code(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineImportRefusalResolver().Code(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_ImportRefusal_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImportRefusal_field(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ImportRefusal_field(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineImportRefusalResolver().Field(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_ImportRefusal_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, true, true, "String")
+}
+
+func (ec *executionContext) _ImportRefusal_message(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.Message}
+}
+func (ec *executionContext) fieldContext_ImportRefusal_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRefusal_validChoices(ctx context.Context, field graphql.CollectedField, obj *directory.Error) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ImportRefusal_validChoices(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() ([]string, error) {
+		return ec.inlineImportRefusalResolver().ValidChoices(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_ImportRefusal_validChoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRefusal", field, true, true, "String")
+}
+
 func (ec *executionContext) _LocalName_lang(ctx context.Context, field graphql.CollectedField, obj *directory.LocalName) (ret graphql.Marshaler) {
 	return inlineString[string]{&obj.Lang}
 }
@@ -8800,6 +9680,316 @@ func (ec *executionContext) fieldContext_LogEntryEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _MemberImportReport_source(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.Source}
+}
+func (ec *executionContext) fieldContext_MemberImportReport_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberImportReport_applied(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Applied)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MemberImportReport_revision(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (string, error) {
+		return ec.inlineMemberImportReportResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "String")
+}
+
+func (ec *executionContext) _MemberImportReport_created(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_created(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Created(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_updated(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_updated(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Updated(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_unchanged(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_unchanged(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Unchanged(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_refused(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_refused(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (int, error) {
+		return ec.inlineMemberImportReportResolver().Refused(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportReport", field, true, true, "Int")
+}
+
+func (ec *executionContext) _MemberImportReport_rows(ctx context.Context, field graphql.CollectedField, obj *directory.ImportReport) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportReport_rows(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Rows
+	fc.Result = res
+	return ec.marshalNMemberImportRow2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResultᚄ(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportReport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberImportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberImportRow_line(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Line)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MemberImportRow_outcome(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	return inlineString[directory.ImportOutcome]{&obj.Outcome}
+}
+func (ec *executionContext) fieldContext_MemberImportRow_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, false, false, "ImportOutcome")
+}
+
+func (ec *executionContext) _MemberImportRow_cityKey(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_cityKey(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineMemberImportRowResolver().CityKey(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_cityKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, true, true, "String")
+}
+
+func (ec *executionContext) _MemberImportRow_city(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_city(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.City
+	fc.Result = res
+	return ec.marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberImportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberImportRow_changes(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, obj.Changes)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _MemberImportRow_revision(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_revision(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineMemberImportRowResolver().Revision(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberImportRow", field, true, true, "String")
+}
+
+func (ec *executionContext) _MemberImportRow_refusal(ctx context.Context, field graphql.CollectedField, obj *directory.ImportResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_MemberImportRow_refusal(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res := obj.Refusal
+	fc.Result = res
+	return ec.marshalOImportRefusal2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐError(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_MemberImportRow_refusal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberImportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportRefusal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8976,6 +10166,35 @@ func (ec *executionContext) _Membership_note(ctx context.Context, field graphql.
 	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
 }
 func (ec *executionContext) fieldContext_Membership_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Membership", field, true, true, "String")
+}
+
+func (ec *executionContext) _Membership_representativeTitle(ctx context.Context, field graphql.CollectedField, obj *directory.Membership) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Membership_representativeTitle(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	res, err := func() (*string, error) {
+		return ec.inlineMembershipResolver().RepresentativeTitle(ctx, obj)
+	}()
+	if err != nil {
+		ec.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+func (ec *executionContext) fieldContext_Membership_representativeTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, true, true, "String")
 }
 
@@ -10595,6 +11814,50 @@ func (ec *executionContext) fieldContext_Mutation_reviewMembershipApplication(ct
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reviewMembershipApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importMembers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportMembers(ctx, fc.Args["input"].(directory.MemberImportInput), fc.Args["apply"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *directory.ImportReport) graphql.Marshaler {
+			return ec.marshalNMemberImportReport2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importMembers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Mutation_importMembers_args); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14248,6 +15511,82 @@ func (ec *executionContext) fieldContext_Query_webhooks(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.__resolve_entities(ctx, fc.Args["representations"].([]map[string]any)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalN_Entity2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__entities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type _Entity does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.inlineArgs(ctx, field, (*executionContext).field_Query__entities_args); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query__service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.__resolve__service(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+			return ec.marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields__Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16023,6 +17362,13 @@ func (ec *executionContext) fieldContext_WebhookRegistration_secret(_ context.Co
 	return graphql.NewScalarFieldContext("WebhookRegistration", field, false, false, "String")
 }
 
+func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
+	return inlineString[string]{&obj.SDL}
+}
+func (ec *executionContext) fieldContext__Service_sdl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("_Service", field, false, false, "String")
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return inlineString[string]{&obj.Name}
 }
@@ -17100,8 +18446,11 @@ type inlineState struct {
 	resolverCity                  CityResolver
 	resolverCountry               CountryResolver
 	resolverCounts                CountsResolver
+	resolverImportRefusal         ImportRefusalResolver
 	resolverLogEntry              LogEntryResolver
 	resolverLogEntryConnection    LogEntryConnectionResolver
+	resolverMemberImportReport    MemberImportReportResolver
+	resolverMemberImportRow       MemberImportRowResolver
 	resolverMembership            MembershipResolver
 	resolverMembershipApplication MembershipApplicationResolver
 	resolverMembershipEvent       MembershipEventResolver
@@ -17220,6 +18569,13 @@ func (ec *executionContext) inlineCountsResolver() CountsResolver {
 	return ec.inline.resolverCounts
 }
 
+func (ec *executionContext) inlineImportRefusalResolver() ImportRefusalResolver {
+	if ec.inline.resolverImportRefusal == nil {
+		ec.inline.resolverImportRefusal = ec.Resolvers.ImportRefusal()
+	}
+	return ec.inline.resolverImportRefusal
+}
+
 func (ec *executionContext) inlineLogEntryResolver() LogEntryResolver {
 	if ec.inline.resolverLogEntry == nil {
 		ec.inline.resolverLogEntry = ec.Resolvers.LogEntry()
@@ -17232,6 +18588,20 @@ func (ec *executionContext) inlineLogEntryConnectionResolver() LogEntryConnectio
 		ec.inline.resolverLogEntryConnection = ec.Resolvers.LogEntryConnection()
 	}
 	return ec.inline.resolverLogEntryConnection
+}
+
+func (ec *executionContext) inlineMemberImportReportResolver() MemberImportReportResolver {
+	if ec.inline.resolverMemberImportReport == nil {
+		ec.inline.resolverMemberImportReport = ec.Resolvers.MemberImportReport()
+	}
+	return ec.inline.resolverMemberImportReport
+}
+
+func (ec *executionContext) inlineMemberImportRowResolver() MemberImportRowResolver {
+	if ec.inline.resolverMemberImportRow == nil {
+		ec.inline.resolverMemberImportRow = ec.Resolvers.MemberImportRow()
+	}
+	return ec.inline.resolverMemberImportRow
 }
 
 func (ec *executionContext) inlineMembershipResolver() MembershipResolver {
@@ -17718,7 +19088,7 @@ func (ec *executionContext) unmarshalInputChangeMembershipInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"city", "cityVersion", "membership", "category", "status", "secretariat", "note"}
+	fieldsInOrder := [...]string{"city", "cityVersion", "membership", "category", "status", "secretariat", "note", "representativeTitle"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17774,6 +19144,13 @@ func (ec *executionContext) unmarshalInputChangeMembershipInput(ctx context.Cont
 				return it, err
 			}
 			it.Note = data
+		case "representativeTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeTitle"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeTitle = data
 		}
 	}
 	return it, nil
@@ -18037,6 +19414,55 @@ func UnmarshalCityOrder(ctx context.Context, raw any) (directory.Order, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCityRepresentation(ctx context.Context, obj any) (model.CityRepresentation, error) {
+	var it model.CityRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCityRepresentation unmarshals raw into the CityRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCityRepresentation(ctx context.Context, raw any) (model.CityRepresentation, error) {
+	var out model.CityRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CityRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEndMembershipInput(ctx context.Context, obj any) (directory.EndMembershipInput, error) {
 	var it directory.EndMembershipInput
 	if obj == nil {
@@ -18118,7 +19544,7 @@ func (ec *executionContext) unmarshalInputGrantMembershipInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"city", "cityVersion", "category", "since", "secretariat", "note"}
+	fieldsInOrder := [...]string{"city", "cityVersion", "category", "since", "secretariat", "note", "representativeTitle"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18167,6 +19593,13 @@ func (ec *executionContext) unmarshalInputGrantMembershipInput(ctx context.Conte
 				return it, err
 			}
 			it.Note = data
+		case "representativeTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeTitle"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeTitle = data
 		}
 	}
 	return it, nil
@@ -18339,6 +19772,160 @@ func (ec *executionContext) unmarshalInputLocationInput(ctx context.Context, obj
 func UnmarshalLocationInput(ctx context.Context, raw any) (directory.LocationInput, error) {
 	var out directory.LocationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMemberImportInput(ctx context.Context, obj any) (directory.MemberImportInput, error) {
+	var it directory.MemberImportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "rows"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "rows":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
+			data, err := ec.unmarshalNMemberRowInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRowᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rows = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemberImportInput unmarshals raw into the MemberImportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemberImportInput(ctx context.Context, raw any) (directory.MemberImportInput, error) {
+	var out directory.MemberImportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberImportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMemberRowInput(ctx context.Context, obj any) (directory.RosterRow, error) {
+	var it directory.RosterRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"line", "city", "name", "country", "region", "population", "memberSince", "category", "status", "representativeTitle"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "line":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "population":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("population"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Population = data
+		case "memberSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberSince"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberSince = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNMembershipCategory2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOMembershipStatus2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembershipStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "representativeTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("representativeTitle"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepresentativeTitle = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMemberRowInput unmarshals raw into the MemberRowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMemberRowInput(ctx context.Context, raw any) (directory.RosterRow, error) {
+	var out directory.RosterRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberRowInput", raw, &out)
 	return out, err
 }
 
@@ -18679,6 +20266,55 @@ func (ec *executionContext) unmarshalInputOfficeOrder(ctx context.Context, obj a
 func UnmarshalOfficeOrder(ctx context.Context, raw any) (directory.Order, error) {
 	var out directory.Order
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficeOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficeRepresentation(ctx context.Context, obj any) (model.OfficeRepresentation, error) {
+	var it model.OfficeRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficeRepresentation unmarshals raw into the OfficeRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficeRepresentation(ctx context.Context, raw any) (model.OfficeRepresentation, error) {
+	var out model.OfficeRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficeRepresentation", raw, &out)
 	return out, err
 }
 
@@ -19422,6 +21058,104 @@ func UnmarshalProgramPersonInput(ctx context.Context, raw any) (directory.Progra
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputProgramRepresentation(ctx context.Context, obj any) (model.ProgramRepresentation, error) {
+	var it model.ProgramRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProgramRepresentation unmarshals raw into the ProgramRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProgramRepresentation(ctx context.Context, raw any) (model.ProgramRepresentation, error) {
+	var out model.ProgramRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProgramRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegionRepresentation(ctx context.Context, obj any) (model.RegionRepresentation, error) {
+	var it model.RegionRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionRepresentation unmarshals raw into the RegionRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionRepresentation(ctx context.Context, raw any) (model.RegionRepresentation, error) {
+	var out model.RegionRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSecretariatFilter(ctx context.Context, obj any) (directory.SecretariatFilter, error) {
 	var it directory.SecretariatFilter
 	if obj == nil {
@@ -19521,6 +21255,55 @@ func (ec *executionContext) unmarshalInputSecretariatOrder(ctx context.Context, 
 func UnmarshalSecretariatOrder(ctx context.Context, raw any) (directory.Order, error) {
 	var out directory.Order
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SecretariatOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSecretariatRepresentation(ctx context.Context, obj any) (model.SecretariatRepresentation, error) {
+	var it model.SecretariatRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "key"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSecretariatRepresentation unmarshals raw into the SecretariatRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSecretariatRepresentation(ctx context.Context, raw any) (model.SecretariatRepresentation, error) {
+	var out model.SecretariatRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SecretariatRepresentation", raw, &out)
 	return out, err
 }
 
@@ -19808,6 +21591,54 @@ func (ec *executionContext) _SearchNode(ctx context.Context, sel ast.SelectionSe
 			return typedObj
 		} else {
 			panic(fmt.Errorf("unexpected type %T; non-generated variants of SearchNode must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj model.Entity) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case directory.Secretariat:
+		return ec._Secretariat(ctx, sel, &obj)
+	case *directory.Secretariat:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Secretariat(ctx, sel, obj)
+	case directory.Region:
+		return ec._Region(ctx, sel, &obj)
+	case *directory.Region:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Region(ctx, sel, obj)
+	case directory.Program:
+		return ec._Program(ctx, sel, &obj)
+	case *directory.Program:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Program(ctx, sel, obj)
+	case directory.Office:
+		return ec._Office(ctx, sel, &obj)
+	case *directory.Office:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Office(ctx, sel, obj)
+	case directory.City:
+		return ec._City(ctx, sel, &obj)
+	case *directory.City:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._City(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of _Entity must implement graphql.Marshaler", obj))
 		}
 	}
 }
@@ -20133,7 +21964,7 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var cityImplementors = []string{"City", "Node", "Institution", "SearchNode"}
+var cityImplementors = []string{"City", "Node", "Institution", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *directory.City) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, cityImplementors)
@@ -20527,6 +22358,113 @@ func (ec *executionContext) _DirectoryInfo(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var entityImplementors = []string{"Entity"}
+
+func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, entityImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Entity",
+	})
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Entity")
+		case "findCity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findCity(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findOffice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findOffice(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findSecretariat":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Entity_findSecretariat(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var importRefusalImplementors = []string{"ImportRefusal"}
+
+func (ec *executionContext) _ImportRefusal(ctx context.Context, sel ast.SelectionSet, obj *directory.Error) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, importRefusalImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportRefusal")
+		case "code":
+			out.Values[i] = ec._ImportRefusal_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._ImportRefusal_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImportRefusal_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validChoices":
+			out.Values[i] = ec._ImportRefusal_validChoices(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var localNameImplementors = []string{"LocalName"}
 
 func (ec *executionContext) _LocalName(ctx context.Context, sel ast.SelectionSet, obj *directory.LocalName) graphql.Marshaler {
@@ -20717,6 +22655,125 @@ func (ec *executionContext) _LogEntryEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var memberImportReportImplementors = []string{"MemberImportReport"}
+
+func (ec *executionContext) _MemberImportReport(ctx context.Context, sel ast.SelectionSet, obj *directory.ImportReport) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, memberImportReportImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberImportReport")
+		case "source":
+			out.Values[i] = ec._MemberImportReport_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._MemberImportReport_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._MemberImportReport_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._MemberImportReport_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._MemberImportReport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._MemberImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refused":
+			out.Values[i] = ec._MemberImportReport_refused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._MemberImportReport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var memberImportRowImplementors = []string{"MemberImportRow"}
+
+func (ec *executionContext) _MemberImportRow(ctx context.Context, sel ast.SelectionSet, obj *directory.ImportResult) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, memberImportRowImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberImportRow")
+		case "line":
+			out.Values[i] = ec._MemberImportRow_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._MemberImportRow_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cityKey":
+			out.Values[i] = ec._MemberImportRow_cityKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._MemberImportRow_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._MemberImportRow_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revision":
+			out.Values[i] = ec._MemberImportRow_revision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refusal":
+			out.Values[i] = ec._MemberImportRow_refusal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
 var membershipImplementors = []string{"Membership", "Node"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *directory.Membership) graphql.Marshaler {
@@ -20764,6 +22821,11 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 			}
 		case "note":
 			out.Values[i] = ec._Membership_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "representativeTitle":
+			out.Values[i] = ec._Membership_representativeTitle(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21207,6 +23269,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importMembers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importMembers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerWebhook":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerWebhook(ctx, field)
@@ -21233,7 +23302,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
-var officeImplementors = []string{"Office", "Node", "SearchNode"}
+var officeImplementors = []string{"Office", "Node", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, obj *directory.Office) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, officeImplementors)
@@ -21839,7 +23908,7 @@ func (ec *executionContext) _Photo(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
-var programImplementors = []string{"Program", "Node", "SearchNode"}
+var programImplementors = []string{"Program", "Node", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, obj *directory.Program) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, programImplementors)
@@ -22340,6 +24409,20 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "_entities":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query__entities(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "_service":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query__service(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -22366,7 +24449,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var regionImplementors = []string{"Region", "Node", "SearchNode"}
+var regionImplementors = []string{"Region", "Node", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *directory.Region) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, regionImplementors)
@@ -22559,7 +24642,7 @@ func (ec *executionContext) _SearchResultEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var secretariatImplementors = []string{"Secretariat", "Node", "Institution", "SearchNode"}
+var secretariatImplementors = []string{"Secretariat", "Node", "Institution", "SearchNode", "_Entity"}
 
 func (ec *executionContext) _Secretariat(ctx context.Context, sel ast.SelectionSet, obj *directory.Secretariat) graphql.Marshaler {
 	fields := ec.inlineCollectFields(sel, secretariatImplementors)
@@ -23064,6 +25147,33 @@ func (ec *executionContext) _WebhookRegistration(ctx context.Context, sel ast.Se
 		case "secret":
 			out.Values[i] = ec._WebhookRegistration_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	return out
+}
+
+var _ServiceImplementors = []string{"_Service"}
+
+func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet, obj *fedruntime.Service) graphql.Marshaler {
+	fields := ec.inlineCollectFields(sel, _ServiceImplementors)
+
+	out := newInlineObject(fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("_Service")
+		case "sdl":
+			out.Values[i] = ec.__Service_sdl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -23676,6 +25786,25 @@ func (ec *executionContext) marshalNCityOrderField2string(ctx context.Context, s
 	return res
 }
 
+func (ec *executionContext) unmarshalNCityRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentationᚄ(ctx context.Context, v any) ([]*model.CityRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CityRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCityRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCityRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐCityRepresentation(ctx context.Context, v any) (*model.CityRepresentation, error) {
+	res, err := ec.unmarshalInputCityRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCountry2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCountry(ctx context.Context, sel ast.SelectionSet, v directory.Country) graphql.Marshaler {
 	return ec._Country(ctx, sel, &v)
 }
@@ -23761,6 +25890,20 @@ func (ec *executionContext) unmarshalNEndMembershipInput2githubᚗcomᚋicleiᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23821,6 +25964,21 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNImportOutcome2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportOutcome(ctx context.Context, v any) (directory.ImportOutcome, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := directory.ImportOutcome(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportOutcome2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportOutcome(ctx context.Context, sel ast.SelectionSet, v directory.ImportOutcome) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ImportOutcome!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNInstitution2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐInstitution(ctx context.Context, sel ast.SelectionSet, v model.Institution) graphql.Marshaler {
@@ -23975,6 +26133,58 @@ func (ec *executionContext) marshalNMatchKind2githubᚗcomᚋicleiᚋdirectory�
 		graphql.AddInvalidNullFromMarshaler(ctx, "MatchKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNMemberImportInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMemberImportInput(ctx context.Context, v any) (directory.MemberImportInput, error) {
+	res, err := ec.unmarshalInputMemberImportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMemberImportReport2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportReport(ctx context.Context, sel ast.SelectionSet, v *directory.ImportReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MemberImportReport!")
+		return graphql.Null
+	}
+	return ec._MemberImportReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemberImportRow2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResult(ctx context.Context, sel ast.SelectionSet, v directory.ImportResult) graphql.Marshaler {
+	return ec._MemberImportRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMemberImportRow2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResultᚄ(ctx context.Context, sel ast.SelectionSet, v []directory.ImportResult) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberImportRow2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐImportResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMemberRowInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRow(ctx context.Context, v any) (directory.RosterRow, error) {
+	res, err := ec.unmarshalInputMemberRowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMemberRowInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRowᚄ(ctx context.Context, v any) ([]directory.RosterRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]directory.RosterRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRowInput2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRosterRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNMembership2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐMembership(ctx context.Context, sel ast.SelectionSet, v directory.Membership) graphql.Marshaler {
@@ -24253,6 +26463,25 @@ func (ec *executionContext) marshalNOfficeOrderField2string(ctx context.Context,
 		graphql.AddInvalidNullFromMarshaler(ctx, "OfficeOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNOfficeRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentationᚄ(ctx context.Context, v any) ([]*model.OfficeRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OfficeRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOfficeRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOfficeRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐOfficeRepresentation(ctx context.Context, v any) (*model.OfficeRepresentation, error) {
+	res, err := ec.unmarshalInputOfficeRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*directory.Organization) graphql.Marshaler {
@@ -24575,6 +26804,25 @@ func (ec *executionContext) unmarshalNProgramPersonInput2githubᚗcomᚋicleiᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNProgramRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentationᚄ(ctx context.Context, v any) ([]*model.ProgramRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProgramRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProgramRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNProgramRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐProgramRepresentation(ctx context.Context, v any) (*model.ProgramRepresentation, error) {
+	res, err := ec.unmarshalInputProgramRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNProvenance2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProvenance(ctx context.Context, sel ast.SelectionSet, v directory.Provenance) graphql.Marshaler {
 	return ec._Provenance(ctx, sel, &v)
 }
@@ -24601,6 +26849,25 @@ func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋicleiᚋdirectory�
 		return graphql.Null
 	}
 	return ec._Region(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegionRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentationᚄ(ctx context.Context, v any) ([]*model.RegionRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RegionRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegionRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNRegionRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐRegionRepresentation(ctx context.Context, v any) (*model.RegionRepresentation, error) {
+	res, err := ec.unmarshalInputRegionRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRole(ctx context.Context, v any) (directory.Role, error) {
@@ -24772,6 +27039,25 @@ func (ec *executionContext) marshalNSecretariatOrderField2string(ctx context.Con
 	return res
 }
 
+func (ec *executionContext) unmarshalNSecretariatRepresentation2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentationᚄ(ctx context.Context, v any) ([]*model.SecretariatRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SecretariatRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSecretariatRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNSecretariatRepresentation2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐSecretariatRepresentation(ctx context.Context, v any) (*model.SecretariatRepresentation, error) {
+	res, err := ec.unmarshalInputSecretariatRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐService(ctx context.Context, sel ast.SelectionSet, v *directory.Service) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Service!")
@@ -24932,6 +27218,67 @@ func (ec *executionContext) marshalNWebhookStatus2githubᚗcomᚋicleiᚋdirecto
 	return res
 }
 
+func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalN_Any2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "_Any!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "_Any!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalN_Any2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalN_Any2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalN_Any2map(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalO_Entity2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx context.Context, sel ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+	return ec.__Service(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -25072,6 +27419,150 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Policy2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Policy!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Scope2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Scope!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOActivityInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐActivityInputᚄ(ctx context.Context, v any) ([]directory.ActivityInput, error) {
@@ -25221,6 +27712,19 @@ func (ec *executionContext) unmarshalOChangeFilter2ᚖgithubᚗcomᚋicleiᚋdir
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCity2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx context.Context, sel ast.SelectionSet, v []*directory.City) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐCity(ctx context.Context, sel ast.SelectionSet, v *directory.City) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25310,6 +27814,13 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalID(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOImportRefusal2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐError(ctx context.Context, sel ast.SelectionSet, v *directory.Error) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ImportRefusal(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInstitutionRefInput2ᚕgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐInstitutionRefᚄ(ctx context.Context, v any) ([]directory.InstitutionRef, error) {
@@ -25454,6 +27965,19 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋicleiᚋdirectoryᚋgrap
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOffice2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx context.Context, sel ast.SelectionSet, v []*directory.Office) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOOffice2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐOffice(ctx context.Context, sel ast.SelectionSet, v *directory.Office) graphql.Marshaler {
@@ -25614,6 +28138,19 @@ func (ec *executionContext) marshalOPrecision2githubᚗcomᚋicleiᚋdirectory�
 	return res
 }
 
+func (ec *executionContext) marshalOProgram2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx context.Context, sel ast.SelectionSet, v []*directory.Program) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOProgram2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOProgram2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐProgram(ctx context.Context, sel ast.SelectionSet, v *directory.Program) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25667,6 +28204,19 @@ func (ec *executionContext) unmarshalOProgramPersonInput2ᚕgithubᚗcomᚋiclei
 	return res, nil
 }
 
+func (ec *executionContext) marshalORegion2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx context.Context, sel ast.SelectionSet, v []*directory.Region) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORegion2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐRegion(ctx context.Context, sel ast.SelectionSet, v *directory.Region) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25706,6 +28256,19 @@ func (ec *executionContext) marshalOSearchType2ᚕstringᚄ(ctx context.Context,
 			return graphql.Null
 		}
 	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSecretariat2ᚕᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx context.Context, sel ast.SelectionSet, v []*directory.Secretariat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInline(ctx, len(v), false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSecretariat2ᚖgithubᚗcomᚋicleiᚋdirectoryᚋdirectoryᚐSecretariat(ctx, sel, v[i])
+	})
 
 	return ret
 }
@@ -25833,6 +28396,13 @@ func (ec *executionContext) marshalOViewer2ᚖgithubᚗcomᚋicleiᚋdirectory�
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalO_Entity2githubᚗcomᚋicleiᚋdirectoryᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v model.Entity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec.__Entity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

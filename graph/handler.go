@@ -83,7 +83,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 		applications: opts.Applications, present: ErrorPresenter(opts.Log), Webhooks: opts.Webhooks,
 		subscribers: newSubscriberLimit(cmp.Or(opts.SubscriptionsPerClient, DefaultSubscriptionsPerClient), opts.ClientKey)}
 	base := NewExecutableSchema(Config{}).Schema()
-	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutIncrementalDelivery(base)})
+	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutEntityResolverTypes(withoutIncrementalDelivery(base))})
 	srv := handler.New(es)
 	transport := &httpTransport{
 		rm:           rm,
@@ -130,6 +130,8 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 	} else {
 		srv.Use(introspectionOff{})
 	}
+	// Before the cost: a request for too many entities is refused with the bound it exceeds.
+	srv.Use(&entitiesCheck{})
 	srv.Use(&costLimit{max: limits.MaxComplexity})
 
 	srv.SetErrorPresenter(resolver.present)

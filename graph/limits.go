@@ -209,6 +209,7 @@ func complexity() ComplexityRoot {
 		return cost.Add(1, cost.Mul(child, min(max(size, 1), directory.MaxPageSize)))
 	}
 	c.Query.Nodes = func(child int, ids []string) int { return cost.Add(1, cost.Mul(child, max(len(ids), 1))) }
+	c.Query.__resolve_entities = entitiesComplexity
 	c.Query.NearestOffices = func(child int, _, _ float64, first *int) int {
 		return cost.Add(1, cost.Mul(child, max(valueOf(first), 1)))
 	}
@@ -216,13 +217,17 @@ func complexity() ComplexityRoot {
 }
 
 // introspectionOff refuses operations that ask for the schema (__schema, __type) before they run, when
-// introspection is turned off; __typename stays available.
+// introspection is turned off; __typename stays available, and so does the federation's _service { sdl }, as
+// the schema is published at /schema.graphql anyway and a router composes the subgraph from it.
 type introspectionOff struct{}
 
 func (introspectionOff) ExtensionName() string                   { return "IntrospectionOff" }
 func (introspectionOff) Validate(graphql.ExecutableSchema) error { return nil }
 func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if !selects(oc.Operation.SelectionSet, map[string]bool{}, "__schema", "__type") {
+		// gqlgen answers _service only where introspection is on; nothing else it gates is left in the
+		// operation.
+		oc.DisableIntrospection = false
 		return nil
 	}
 	err := gqlerror.Errorf("introspection is turned off on this server; the schema is published at /schema.graphql")

@@ -120,13 +120,14 @@ func getRequestDigest(query, operationName, variables, extensions string) [sha25
 // Those that read the store (applications, the audit trail) or the caller's identity are answered afresh every
 // time: their answers change without the revision moving, so neither the response cache nor an HTTP cache may
 // keep them. The change feed reads entries of the log too, but only up to the snapshot's revision, and entries
-// never change: its answer is fixed by the snapshot like the others'. An unknown field is treated as one that may not be kept; a test makes sure every field is known.
+// never change: its answer is fixed by the snapshot like the others'. The federation's _entities reads the
+// snapshot, and _service the schema, which every entity tag names. An unknown field is treated as one that may not be kept; a test makes sure every field is known.
 func snapshotQuery(name string) (snapshotOnly, known bool) {
 	switch name {
 	case "__typename", "__schema", "__type",
 		"node", "nodes", "directory", "regions", "region", "secretariats", "secretariat", "offices", "office",
 		"cities", "city", "programs", "program", "organizations", "organization", "people", "person",
-		"countries", "country", "search", "nearestOffices", "serviceFor", "changes":
+		"countries", "country", "search", "nearestOffices", "serviceFor", "changes", "_entities", "_service":
 		return true, true
 	case "viewer", "membershipApplicationStatus", "membershipApplications", "membershipApplication", "auditTrail", "webhooks":
 		return false, true

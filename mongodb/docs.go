@@ -215,6 +215,8 @@ type membershipDoc struct {
 	Secretariat string    `bson:"secretariat,omitempty"`
 	Application string    `bson:"application,omitempty"`
 	Note        string    `bson:"note,omitempty"`
+	// RepresentativeTitle is the title of the member's representative in ICLEI, such as Mayor.
+	RepresentativeTitle string `bson:"representativeTitle,omitempty"`
 }
 
 type cityDoc struct {
@@ -242,7 +244,8 @@ func cityFrom(x *directory.City) *cityDoc {
 	}
 	for _, m := range x.Memberships {
 		d.Memberships = append(d.Memberships, membershipDoc{ID: m.ID, Category: string(m.Category), Status: string(m.Status),
-			Since: m.Since, Until: m.Until, Secretariat: m.Secretariat, Application: m.Application, Note: m.Note})
+			Since: m.Since, Until: m.Until, Secretariat: m.Secretariat, Application: m.Application, Note: m.Note,
+			RepresentativeTitle: m.RepresentativeTitle})
 	}
 	return d
 }
@@ -257,7 +260,8 @@ func (d *cityDoc) toDomain() directory.City {
 	for _, m := range d.Memberships {
 		c.Memberships = append(c.Memberships, directory.Membership{ID: m.ID, City: d.Key,
 			Category: directory.MembershipCategory(m.Category), Status: directory.MembershipStatus(m.Status),
-			Since: m.Since.UTC(), Until: utc(m.Until), Secretariat: m.Secretariat, Application: m.Application, Note: m.Note})
+			Since: m.Since.UTC(), Until: utc(m.Until), Secretariat: m.Secretariat, Application: m.Application, Note: m.Note,
+			RepresentativeTitle: m.RepresentativeTitle})
 	}
 	return c
 }

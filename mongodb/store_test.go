@@ -155,6 +155,14 @@ func seedEntry(t *testing.T) *directory.Entry {
 		d.Cities[i].Version = 1
 		add(directory.KindCity, d.Cities[i].Key, &d.Cities[i])
 	}
+	// A city as a roster import writes it: its membership names the representative's title.
+	add(directory.KindCity, "exampleville", &directory.City{Key: "exampleville", Name: "Exampleville", Kind: directory.CityMunicipality,
+		Country: "DE", Region: "europe", Population: 48000, Version: 1,
+		Memberships: []directory.Membership{{ID: "m1", City: "exampleville", Category: directory.MembershipFull,
+			Status: directory.MembershipActive, Since: time.Date(2004, 5, 1, 0, 0, 0, 0, time.UTC), Secretariat: "european-secretariat",
+			RepresentativeTitle: "Mayor"}},
+		Provenance: directory.Provenance{Origin: directory.OriginImport, Note: "Imported.",
+			Sources: []directory.SourceRef{{File: "roster.csv", StartLine: 4, EndLine: 4}}}})
 	for i := range d.Programs {
 		d.Programs[i].Version = 1
 		add(directory.KindProgram, d.Programs[i].Key, &d.Programs[i])

@@ -20,6 +20,9 @@
 //     once, so an upgrade of gqlgen that changes them fails here, loudly, rather than generating something
 //     else.
 //
+// gqlgen's federation plugin, which gqlgen.yml turns on, is adapted the same way (federation.go): its entity list
+// is bound to the type gqlgen.yml names, and the entities of several types are resolved one type after another.
+//
 // Fields resolved directly skip gqlgen's field middleware: the handler must install no FieldInterceptor.
 //
 // A field whose resolver truly waits on I/O (none does today) can keep its goroutine: name it with -concurrent
@@ -65,7 +68,11 @@ func run(concurrent []string) error {
 	// and the build that follows `go generate` checks the one that stays.
 	cfg.SkipValidation = true
 	p := newInlinePlugin(concurrent)
-	if err := api.Generate(cfg, api.AddPlugin(p)); err != nil {
+	fed := &federationPlugin{}
+	if err := api.Generate(cfg, wrapFederation(fed), api.AddPlugin(p)); err != nil {
+		return err
+	}
+	if err := fed.writeDirectives(cfg); err != nil {
 		return err
 	}
 	return p.renderExecutor()

@@ -228,10 +228,11 @@ func (p *inlinePlugin) renderExecutor() error {
 	if p.data == nil {
 		return errors.New("gqlgen did not run the inline-execution plugin")
 	}
-	dir, err := templateDir()
+	dir, err := moduleDir()
 	if err != nil {
 		return err
 	}
+	dir = filepath.Join(dir, "codegen")
 	fsys, err := patchedTemplates(os.DirFS(dir))
 	if err != nil {
 		return fmt.Errorf("templates of %s: %w", dir, err)
@@ -295,9 +296,9 @@ func patchedTemplates(gqlgen fs.FS) (fs.FS, error) {
 	return out, nil
 }
 
-// templateDir returns the directory of gqlgen's codegen templates, in the copy of the gqlgen module this
-// command is built with.
-func templateDir() (string, error) {
+// moduleDir returns the directory of the copy of the gqlgen module this command is built with, which holds
+// the templates it renders.
+func moduleDir() (string, error) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		goCmd = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
@@ -320,5 +321,5 @@ func templateDir() (string, error) {
 	if dir == "" {
 		return "", fmt.Errorf("module %s has no directory; run go mod download", gqlgenModule)
 	}
-	return filepath.Join(dir, "codegen"), nil
+	return dir, nil
 }

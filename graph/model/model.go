@@ -13,6 +13,11 @@ type Institution interface{}
 // SearchNode is a record search can return.
 type SearchNode interface{}
 
+// Entity is a record a federation router can ask for by key (_entities): a *directory.Region, Secretariat,
+// Office, City or Program. gqlgen's federation plugin binds it to fedruntime.Entity, whose marker method the
+// domain's types do not have; graph/codegen binds it here instead (gqlgen.yml, _Entity).
+type Entity interface{}
+
 type (
 	SecretariatConnection  = directory.Page[*directory.Secretariat]
 	SecretariatEdge        = directory.Edge[*directory.Secretariat]

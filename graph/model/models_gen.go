@@ -8,6 +8,14 @@ import (
 	"github.com/iclei/directory/directory"
 )
 
+type CityRepresentation struct {
+	ID  *string `json:"id,omitempty"`
+	Key *string `json:"key,omitempty"`
+	// The @key this representation matched: one of the CityMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey CityMatchedKey `json:"-"`
+}
+
 // A deleted record.
 type Deletion struct {
 	// The deleted record's global ID; its audit trail stays readable (`auditTrail(id:)`). Evict it from caches.
@@ -43,8 +51,40 @@ type DirectoryInfo struct {
 type Mutation struct {
 }
 
+type OfficeRepresentation struct {
+	ID  *string `json:"id,omitempty"`
+	Key *string `json:"key,omitempty"`
+	// The @key this representation matched: one of the OfficeMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey OfficeMatchedKey `json:"-"`
+}
+
+type ProgramRepresentation struct {
+	ID  *string `json:"id,omitempty"`
+	Key *string `json:"key,omitempty"`
+	// The @key this representation matched: one of the ProgramMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey ProgramMatchedKey `json:"-"`
+}
+
 // The directory's reads. None needs a token except those that say so.
 type Query struct {
+}
+
+type RegionRepresentation struct {
+	ID   *string `json:"id,omitempty"`
+	Code *string `json:"code,omitempty"`
+	// The @key this representation matched: one of the RegionMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey RegionMatchedKey `json:"-"`
+}
+
+type SecretariatRepresentation struct {
+	ID  *string `json:"id,omitempty"`
+	Key *string `json:"key,omitempty"`
+	// The @key this representation matched: one of the SecretariatMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey SecretariatMatchedKey `json:"-"`
 }
 
 // The directory's changes as they happen, for dashboards that would otherwise poll. Subscribe over a WebSocket at

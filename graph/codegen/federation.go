@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"go/types"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/99designs/gqlgen/api"
+	"github.com/99designs/gqlgen/codegen"
+	"github.com/99designs/gqlgen/codegen/config"
+	"github.com/99designs/gqlgen/codegen/templates"
+	"github.com/99designs/gqlgen/plugin"
+	"github.com/99designs/gqlgen/plugin/federation"
+)
+
+// entityUnion is the union of the federation's entities, which _entities returns.
+const entityUnion = "_Entity"
+
+// federationDirectivesSource names the source holding the federation directives gqlgen's plugin defines.
+const federationDirectivesSource = "federation/directives.graphql"
+
+// federationDirectivesFile is written beside the schema's *.graphqls files: the definitions of the federation
+// directives the schema uses (@key, @link), which gqlgen's federation plugin injects when it generates, and
+// which the graph/schema package needs to load the same files on its own. Its extension keeps gqlgen from
+// reading it a second time.
+const federationDirectivesFile = "federation.graphql"
+
+// federationPlugin is gqlgen's federation plugin with two changes, made where gqlgen gives no option:
+//
+//   - _Entity keeps the Go type gqlgen.yml binds it to (graph/model.Entity). gqlgen reserves it for
+//     fedruntime.Entity, an interface with a marker method that the domain's record types would all need.
+//   - graph/federation.go is rendered from gqlgen's federation template with federationPatches applied: the
+//     entity list has the type _Entity is bound to, and the groups of representations of several types are
+//     resolved one after another, in the order of their type names, like the rest of the executor (main.go):
+//     their resolvers read the request's in-memory snapshot and never wait, and the same request then reports
+//     its errors in the same order.
+type federationPlugin struct {
+	*federation.Federation
+	// entity is gqlgen.yml's binding of _Entity.
+	entity config.TypeMapEntry
+}
+
+// wrapFederation puts p in the place of the federation plugin gqlgen adds when gqlgen.yml has a federation
+// section; it does nothing without one.
+func wrapFederation(p *federationPlugin) api.Option {
+	return func(cfg *config.Config, plugins *[]plugin.Plugin) {
+		for i, o := range *plugins {
+			if f, ok := o.(*federation.Federation); ok {
+				p.Federation = f
+				(*plugins)[i] = p
+			}
+		}
+	}
+}
+
+// MutateConfig lets gqlgen's plugin bind its types, then binds _Entity as gqlgen.yml says.
+func (p *federationPlugin) MutateConfig(cfg *config.Config) error {
+	entity, ok := cfg.Models[entityUnion]
+	if !ok {
+		return fmt.Errorf("gqlgen.yml binds no model to %s: bind it to the type _entities returns", entityUnion)
+	}
+	p.entity = entity
+	delete(cfg.Models, entityUnion)
+	if err := p.Federation.MutateConfig(cfg); err != nil {
+		return err
+	}
+	cfg.Models[entityUnion] = entity
+	return nil
+}
+
+// GenerateCode lets gqlgen's plugin prepare its entities and write graph/federation.go, then writes the file
+// again from the patched template.
+func (p *federationPlugin) GenerateCode(data *codegen.Data) error {
+	if err := p.Federation.GenerateCode(data); err != nil {
+		return err
+	}
+	union := data.Interfaces[entityUnion]
+	if union == nil {
+		return fmt.Errorf("the schema has no %s union: it has no type with @key", entityUnion)
+	}
+	dir, err := moduleDir()
+	if err != nil {
+		return err
+	}
+	tpl, err := os.ReadFile(filepath.Join(dir, "plugin", "federation", "federation.gotpl"))
+	if err != nil {
+		return err
+	}
+	for _, patch := range federationPatches {
+		if n := bytes.Count(tpl, []byte(patch.old)); n != 1 {
+			return fmt.Errorf("federation.gotpl: the text to patch (%s) occurs %d times, not once; gqlgen's templates changed, so graph/codegen/federation.go must change with them", patch.why, n)
+		}
+		tpl = bytes.Replace(tpl, []byte(patch.old), []byte(patch.new), 1)
+	}
+	cfg := data.Config
+	return templates.Render(templates.Options{
+		PackageName: cfg.Federation.Package,
+		Filename:    cfg.Federation.Filename,
+		// The fields gqlgen's plugin renders its template with, and the type of the entity list.
+		Data: struct {
+			federation.Federation
+			UsePointers                          bool
+			UseFunctionSyntaxForExecutionContext bool
+			EntityType                           types.Type
+		}{*p.Federation, cfg.ResolversAlwaysReturnPointers, cfg.UseFunctionSyntaxForExecutionContext, union.Type},
+		GeneratedHeader: true,
+		Packages:        cfg.Packages,
+		Template:        string(tpl),
+		PruneOptions:    cfg.GetPruneOptions(),
+	})
+}
+
+// writeDirectives writes the federation directives gqlgen injected into the schema to federationDirectivesFile,
+// beside the schema's first file.
+func (p *federationPlugin) writeDirectives(cfg *config.Config) error {
+	if p.Federation == nil {
+		return nil
+	}
+	if len(cfg.SchemaFilename) == 0 {
+		return errors.New("gqlgen.yml names no schema file")
+	}
+	for _, src := range cfg.Sources {
+		if src.Name != federationDirectivesSource {
+			continue
+		}
+		out := "# Code generated by graph/codegen from gqlgen's federation plugin; DO NOT EDIT.\n" +
+			"# The Apollo Federation 2 directives gqlgen defines for the schema, which graph/schema loads with it.\n" +
+			strings.TrimLeft(dedent(src.Input), "\n")
+		return os.WriteFile(filepath.Join(filepath.Dir(cfg.SchemaFilename[0]), federationDirectivesFile), []byte(out), 0o644)
+	}
+	return fmt.Errorf("gqlgen's federation plugin injected no %s", federationDirectivesSource)
+}
+
+// dedent removes the tab gqlgen's plugin indents its definitions with.
+func dedent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "\t")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// federationPatches change gqlgen's federation template (plugin/federation/federation.gotpl). Each must match
+// exactly once.
+var federationPatches = []patch{
+	{
+		why: "the entity list has the type _Entity is bound to",
+		old: "representations []map[string]any) []fedruntime.Entity {\n\tlist := make([]fedruntime.Entity, len(representations))",
+		new: "representations []map[string]any) []{{ $.EntityType | ref }} {\n\tlist := make([]{{ $.EntityType | ref }}, len(representations))",
+	},
+	{
+		why: "the entity list passed to a group's resolution",
+		old: "\treps []EntityWithIndex,\n\tlist []fedruntime.Entity,\n) {",
+		new: "\treps []EntityWithIndex,\n\tlist []{{ $.EntityType | ref }},\n) {",
+	},
+	{
+		why: "the entity list passed to a batch resolver",
+		old: "\tlist []fedruntime.Entity,\n) (err error) {",
+		new: "\tlist []{{ $.EntityType | ref }},\n) (err error) {",
+	},
+	{
+		why: "an entity resolved on its own",
+		old: ") (e fedruntime.Entity, err error) {",
+		new: ") (e {{ $.EntityType | ref }}, err error) {",
+	},
+	{
+		why: "groups of several types resolved one after another",
+		old: "\tdefault:\n\t\tvar g sync.WaitGroup\n\t\tg.Add(len(repsMap))\n\t\tfor typeName, reps := range repsMap {\n" +
+			"\t\t\tgo func(typeName string, reps []EntityWithIndex) {\n\t\t\t\tec.resolveEntityGroup(ctx, typeName, reps, list)\n" +
+			"\t\t\t\tg.Done()\n\t\t\t}(typeName, reps)\n\t\t}\n\t\tg.Wait()\n\t\treturn list\n",
+		new: "\tdefault:\n\t\tfor _, typeName := range slices.Sorted(maps.Keys(repsMap)) {\n\t\t\tec.resolveEntityGroup(ctx, typeName, repsMap[typeName], list)\n\t\t}\n\t\treturn list\n",
+	},
+	{
+		why: "the packages that resolving the groups in the order of their type names takes",
+		old: "{{ reserveImport \"fmt\"  }}\n",
+		new: "{{ reserveImport \"fmt\"  }}\n{{ reserveImport \"maps\" }}\n{{ reserveImport \"slices\" }}\n",
+	},
+}
