@@ -143,7 +143,18 @@ func newSearchEntry(kind, key string, node any) *searchEntry {
 		e.name = x.Name
 		add("name", x.Name, 3)
 	}
-	e.name = Fold(e.name)
+	// The name is a field of its own, already folded, for every kind.
+	name := e.name
+	e.name = ""
+	for _, f := range e.fields {
+		if f.text == name {
+			e.name = f.folded
+			break
+		}
+	}
+	if e.name == "" {
+		e.name = Fold(name)
+	}
 	return e
 }
 

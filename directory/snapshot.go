@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tidwall/btree"
@@ -114,7 +115,18 @@ const (
 	dimRefers = "refers"
 )
 
-func textKey(s string) index.SortKey { return index.SortKey{Text: Fold(s)} }
+// lastFold remembers the last string folded and its folded form: a record's orderings fold its name one after
+// another, so the name is folded once instead of four times.
+type lastFold struct{ p atomic.Pointer[[2]string] }
+
+func (f *lastFold) fold(s string) string {
+	if last := f.p.Load(); last != nil && last[0] == s {
+		return last[1]
+	}
+	folded := Fold(s)
+	f.p.Store(&[2]string{s, folded})
+	return folded
+}
 
 // specs are how the tables of a snapshot index their records. Orderings by region use the regions' names, so
 // the specs are made anew when the regions change.
@@ -137,6 +149,9 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 	for code, r := range regionByCode {
 		names[code] = Fold(r.Name)
 	}
+	var last lastFold
+	fold := last.fold
+	textKey := func(s string) index.SortKey { return index.SortKey{Text: fold(s)} }
 	regionName := func(code string) string {
 		if n, ok := names[code]; ok {
 			return n
@@ -157,7 +172,7 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 				OrderByKey:  func(*Secretariat) index.SortKey { return index.SortKey{} },
 				OrderByName: func(x *Secretariat) index.SortKey { return textKey(x.Name) },
 				OrderByRegion: func(x *Secretariat) index.SortKey {
-					return index.SortKey{Text: regionName(x.Region) + "\x00" + Fold(x.Name)}
+					return index.SortKey{Text: regionName(x.Region) + "\x00" + fold(x.Name)}
 				},
 			},
 			Dims: map[string]func(*Secretariat) []string{
@@ -171,9 +186,9 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 			Orders: map[string]func(*Office) index.SortKey{
 				OrderByKey:     func(*Office) index.SortKey { return index.SortKey{} },
 				OrderByName:    func(x *Office) index.SortKey { return textKey(x.Name) },
-				OrderByCountry: func(x *Office) index.SortKey { return index.SortKey{Text: x.Country() + "\x00" + Fold(x.Name)} },
+				OrderByCountry: func(x *Office) index.SortKey { return index.SortKey{Text: x.Country() + "\x00" + fold(x.Name)} },
 				OrderByRegion: func(x *Office) index.SortKey {
-					return index.SortKey{Text: regionName(x.Region) + "\x00" + Fold(x.Name)}
+					return index.SortKey{Text: regionName(x.Region) + "\x00" + fold(x.Name)}
 				},
 			},
 			Dims: map[string]func(*Office) []string{
@@ -189,9 +204,9 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 			Orders: map[string]func(*City) index.SortKey{
 				OrderByKey:        func(*City) index.SortKey { return index.SortKey{} },
 				OrderByName:       func(x *City) index.SortKey { return textKey(x.Name) },
-				OrderByCountry:    func(x *City) index.SortKey { return index.SortKey{Text: x.Country + "\x00" + Fold(x.Name)} },
-				OrderByRegion:     func(x *City) index.SortKey { return index.SortKey{Text: regionName(x.Region) + "\x00" + Fold(x.Name)} },
-				OrderByPopulation: func(x *City) index.SortKey { return index.SortKey{Num: float64(x.Population), Text: Fold(x.Name)} },
+				OrderByCountry:    func(x *City) index.SortKey { return index.SortKey{Text: x.Country + "\x00" + fold(x.Name)} },
+				OrderByRegion:     func(x *City) index.SortKey { return index.SortKey{Text: regionName(x.Region) + "\x00" + fold(x.Name)} },
+				OrderByPopulation: func(x *City) index.SortKey { return index.SortKey{Num: float64(x.Population), Text: fold(x.Name)} },
 			},
 			Dims: map[string]func(*City) []string{
 				dimRegion:      func(x *City) []string { return one(x.Region) },
@@ -209,7 +224,7 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 			Orders: map[string]func(*Program) index.SortKey{
 				OrderByKey:   func(*Program) index.SortKey { return index.SortKey{} },
 				OrderByTitle: func(x *Program) index.SortKey { return textKey(x.Title) },
-				OrderByDate:  func(x *Program) index.SortKey { return index.SortKey{Num: programDate(x), Text: Fold(x.Title)} },
+				OrderByDate:  func(x *Program) index.SortKey { return index.SortKey{Num: programDate(x), Text: fold(x.Title)} },
 			},
 			Dims: map[string]func(*Program) []string{
 				dimRegion: func(x *Program) []string { return one(x.Region) },
@@ -218,7 +233,7 @@ func newSpecs(regionByCode map[string]*Region) *specs {
 				dimTopic: func(x *Program) []string {
 					topics := make([]string, len(x.Topics))
 					for i, t := range x.Topics {
-						topics[i] = Fold(t)
+						topics[i] = fold(t)
 					}
 					return topics
 				},

@@ -23,9 +23,10 @@ import (
 // gqlgen resolves the representations of one type with one call of its batch resolver (entity.resolvers.go),
 // which looks each up in the request's snapshot: N representations cost N lookups. Before that, the operation
 // is checked here (entitiesCheck): at most MaxEntities representations in all, each an object whose
-// __typename names an entity type and which holds every field of one of its keys as a string. A request that
-// fails the check runs nothing and is answered with a BAD_USER_INPUT error naming the representation and what
-// is wrong with it. _entities also counts toward the operation's complexity: its selections once per
+// __typename names an entity type and which holds every field of one of its keys as a non-empty string. A
+// request that fails the check runs nothing and is answered with a BAD_USER_INPUT error naming the
+// representation and what is wrong with it; gqlgen's own handling of such a representation would answer it as
+// an internal error. _entities also counts toward the operation's complexity: its selections once per
 // representation, as nodes(ids:) counts them once per ID.
 
 // MaxEntities bounds the representations one operation may ask _entities for, in all its _entities fields: as
@@ -90,7 +91,12 @@ func (c *entitiesCheck) MutateOperationContext(_ context.Context, oc *graphql.Op
 		if f.Name != entitiesField {
 			return true
 		}
-		reps, _ := f.ArgumentMap(oc.Variables)["representations"].([]any)
+		arg := f.ArgumentMap(oc.Variables)["representations"]
+		reps, ok := arg.([]any)
+		if !ok && arg != nil {
+			// A single value where a list is expected is a list of one (input coercion), as gqlgen reads it.
+			reps = []any{arg}
+		}
 		if count += len(reps); count > MaxEntities {
 			refusal = representationError("representations", "ask for at most %d entities in one operation, got %d or more", MaxEntities, count)
 			return false
@@ -123,8 +129,8 @@ func (c *entitiesCheck) check(i int, rep any) *gqlerror.Error {
 	for _, key := range keys {
 		for _, f := range key {
 			if v, ok := obj[f]; ok && v != nil {
-				if _, ok := v.(string); !ok {
-					return representationError(at+"."+f, "%s: the %s of %s is a string, not %s", at, f, withArticle(typeName), show(v))
+				if s, ok := v.(string); !ok || s == "" {
+					return representationError(at+"."+f, "%s: the %s of %s is a non-empty string, not %s", at, f, withArticle(typeName), show(v))
 				}
 			}
 		}

@@ -264,9 +264,11 @@ func TestEntitiesRefuseBadRepresentations(t *testing.T) {
 		{"null keys", []any{rep("Office", "id", nil, "key", nil)}, "representations[0]",
 			"representations[0] has no key of an Office: give its id, or its key"},
 		{"a key that is not a string", []any{rep("City", "key", 7)}, "representations[0].key",
-			"representations[0]: the key of a City is a string, not 7"},
+			"representations[0]: the key of a City is a non-empty string, not 7"},
+		{"an empty id", []any{rep("Office", "id", "")}, "representations[0].id",
+			`representations[0]: the id of an Office is a non-empty string, not ""`},
 		{"an id that is not a string", []any{rep("City", "id", map[string]any{"x": 1}, "key", "seoul")}, "representations[0].id",
-			`representations[0]: the id of a City is a string, not {"x":1}`},
+			`representations[0]: the id of a City is a non-empty string, not {"x":1}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := s.do(t, request{Query: entitiesQ, Variables: map[string]any{"r": c.reps}})
@@ -276,6 +278,24 @@ func TestEntitiesRefuseBadRepresentations(t *testing.T) {
 			}
 		})
 	}
+	t.Run("one representation where a list is expected", func(t *testing.T) {
+		for _, req := range []request{
+			{Query: entitiesQ, Variables: map[string]any{"r": rep("Cty", "key", "seoul")}},
+			{Query: `{ _entities(representations: {__typename: "Cty", key: "seoul"}) { __typename } }`},
+		} {
+			r := s.do(t, req)
+			if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "representations[0].__typename" {
+				t.Errorf("%s: got %s %+v", req.Query, r.Data, r.Errors)
+			}
+		}
+		var got struct {
+			Entities []entity `json:"_entities"`
+		}
+		mustGQL(t, s, "", entitiesQ, map[string]any{"r": rep("City", "key", "seoul")}, &got)
+		if len(got.Entities) != 1 || got.Entities[0].Key != "seoul" {
+			t.Errorf("a single representation gave %+v", got.Entities)
+		}
+	})
 	t.Run("in the query itself", func(t *testing.T) {
 		r := s.do(t, request{Query: `{ _entities(representations: [{__typename: "City", name: "Seoul"}]) { __typename } }`})
 		if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "representations[0]" {
