@@ -104,8 +104,8 @@ func (r *ImportReport) Refuse(rows ...ImportResult) {
 // ImportMembers imports a member roster: each row creates or updates its city and grants or changes its
 // membership, by the same rules as createCity, updateCity, grantMembership and changeMembership. Each row is
 // planned on its own against the snapshot at the head of the change log, and with apply each row that changes
-// something is one entry of the log, whose reason names the input's source and the row's line; the city's provenance
-// names them too. A refused row changes nothing and stops no other. Without apply nothing is written and the
+// something is one entry of the log, whose reason names the input's source and the row's line, as the city's
+// provenance does. A refused row changes nothing and stops no other. Without apply nothing is written and the
 // report says what an import would do. Importing a roster again changes nothing. Admins only.
 func (w *Writer) ImportMembers(ctx context.Context, p *Principal, in MemberImportInput, apply bool) (*ImportReport, error) {
 	if p == nil {
@@ -159,12 +159,11 @@ func (w *Writer) ImportMembers(ctx context.Context, p *Principal, in MemberImpor
 		if apply {
 			reason := "importMembers " + source + ":" + strconv.Itoa(row.Line)
 			var after *Snapshot
-			if after, err = w.commit(ctx, actorOf(p), reason, plan); err == nil {
-				snap = after
-				if res.Outcome != ImportUnchanged {
-					res.Revision = snap.Revision
-				}
+			if after, err = w.commit(ctx, actorOf(p), reason, plan); err == nil && res.Outcome != ImportUnchanged {
+				res.Revision = after.Revision
 			}
+			// Other writers may have moved the directory on, between rows and during a refused one.
+			snap = w.rm.Snapshot()
 		} else {
 			_, err = plan(snap)
 		}

@@ -2,8 +2,10 @@ package directory_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -275,5 +277,43 @@ func TestImportMembersCallBounds(t *testing.T) {
 	}
 	if r.Rows[0].Line != 1 || r.Rows[1].Line != 2 || r.Rows[1].Outcome != directory.ImportRefused {
 		t.Errorf("rows = %+v", r.Rows)
+	}
+}
+
+func TestTwoServersImportingOneRosterWriteEachRowOnce(t *testing.T) {
+	t.Parallel()
+	log, a := seededLog(t)
+	b := newServer(t, log)
+	ctx := context.Background()
+	var rows []directory.RosterRow
+	for i := range 20 {
+		rows = append(rows, directory.RosterRow{Name: fmt.Sprintf("Race Town %d", i), Country: "DE",
+			MemberSince: day(t, "2015-06-01"), Category: directory.MembershipFull})
+	}
+	entries := log.Len()
+	reports := make([]*directory.ImportReport, 2)
+	var wg sync.WaitGroup
+	for i, s := range []*server{a, b} {
+		wg.Go(func() {
+			r, err := s.w.ImportMembers(ctx, admin, directory.MemberImportInput{Source: "race.csv", Rows: rows}, true)
+			if err != nil {
+				t.Error(err)
+			}
+			reports[i] = r
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i := range rows {
+		got := []directory.ImportOutcome{reports[0].Rows[i].Outcome, reports[1].Rows[i].Outcome}
+		slices.Sort(got)
+		if !slices.Equal(got, []directory.ImportOutcome{directory.ImportCreate, directory.ImportUnchanged}) {
+			t.Errorf("line %d: %v, want one server to create the city and the other to find it unchanged", i+1, got)
+		}
+	}
+	if log.Len() != entries+len(rows) {
+		t.Errorf("the two imports appended %d entries, want one per row: %d", log.Len()-entries, len(rows))
 	}
 }
