@@ -66,15 +66,11 @@ func importRoster(ctx context.Context, cfg *config, log *slog.Logger, f *importF
 	}
 	report := &directory.ImportReport{Source: filepath.Base(f.path), Applied: f.apply}
 	if len(rows) > 0 {
-		db, err := openDatabase(ctx, cfg, log, true)
+		d, closeDB, err := openForCommand(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
-		defer db.close(ctx, log)
-		d, err := openDirectory(ctx, cfg, log, db.store)
-		if err != nil {
-			return err
-		}
+		defer closeDB()
 		importer := &directory.Principal{Subject: importActor, Role: directory.RoleAdmin}
 		if report, err = d.writer.ImportMembers(ctx, importer, directory.MemberImportInput{Source: report.Source, Rows: rows}, f.apply); err != nil {
 			return err

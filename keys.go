@@ -68,15 +68,11 @@ func mintKey(ctx context.Context, cfg *config, log *slog.Logger, k *keyFlags, st
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg, log, true)
+	d, closeDB, err := openForCommand(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, log)
-	d, err := openDirectory(ctx, cfg, log, db.store)
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	key, hash := auth.NewAPIKey()
 	if err := d.writer.MintAPIKey(ctx, "cli", directory.APIKey{Name: k.name, Hash: hash, Role: role, Regions: regions, CreatedAt: time.Now()}); err != nil {
 		return err
@@ -89,15 +85,11 @@ func revokeKey(ctx context.Context, cfg *config, log *slog.Logger, k *keyFlags, 
 	if strings.TrimSpace(k.name) == "" {
 		return errors.New("-name is required")
 	}
-	db, err := openDatabase(ctx, cfg, log, true)
+	d, closeDB, err := openForCommand(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, log)
-	d, err := openDirectory(ctx, cfg, log, db.store)
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	revoked, err := d.writer.RevokeAPIKey(ctx, "cli", k.name)
 	if err != nil {
 		return err

@@ -33,15 +33,11 @@ func loadBench(ctx context.Context, cfg *config, log *slog.Logger, f *loadBenchF
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg, log, true)
+	d, closeDB, err := openForCommand(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.close(ctx, log)
-	d, err := openDirectory(ctx, cfg, log, db.store)
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	start := time.Now()
 	r, err := d.writer.Seed(ctx, loadBenchActor, data, entryBatch)
 	if err != nil {

@@ -139,16 +139,27 @@ func (f levelFilter) WithGroup(name string) slog.Handler {
 	return levelFilter{Handler: f.Handler.WithGroup(name), level: f.level}
 }
 
-func seedCommand(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+// openForCommand opens the database (reusing a running server's embedded one) and the directory for a command
+// of the command line; the function it returns closes the database.
+func openForCommand(ctx context.Context, cfg *config, log *slog.Logger) (*liveDirectory, func(), error) {
 	db, err := openDatabase(ctx, cfg, log, true)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer db.close(ctx, log)
 	d, err := openDirectory(ctx, cfg, log, db.store)
+	if err != nil {
+		db.close(ctx, log)
+		return nil, nil, err
+	}
+	return d, func() { db.close(ctx, log) }, nil
+}
+
+func seedCommand(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	d, closeDB, err := openForCommand(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	defer closeDB()
 	r, err := seedDirectory(ctx, d.writer, log)
 	if err != nil {
 		return err
