@@ -220,9 +220,12 @@ func newWSTransport(r *Resolver, opts Options, heartbeat time.Duration, streams 
 	}
 	readLimit := int64(MaxRequestBytes)
 	return &wsTransport{streams: streams, ws: transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
-		InitFunc:       r.initWebSocket,
-		InitTimeout:    10 * time.Second,
+		Implementation: boundedWrites{
+			CoderWebsocketImplementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
+			timeout:                      2 * heartbeat,
+		},
+		InitFunc:    r.initWebSocket,
+		InitTimeout: 10 * time.Second,
 		// graphql-transport-ws: the server pings, and a client that does not answer within two intervals is
 		// cut off. The older protocol gets its keep-alive messages instead.
 		PingPongInterval:      heartbeat,
@@ -232,6 +235,52 @@ func newWSTransport(r *Resolver, opts Options, heartbeat time.Duration, streams 
 			opts.Log.DebugContext(ctx, "websocket", "err", err)
 		},
 	}}
+}
+
+// boundedWrites accepts WebSockets whose every write must be taken by the client within timeout, or the
+// connection is cut off. gqlgen writes without a deadline, under a lock of the connection: a client that stops
+// reading (its socket's buffers full) would otherwise hold that write, every subscription of the connection
+// and its pings forever, as long as it keeps its side open. A pong deadline alone does not catch it: a
+// graphql-transport-ws client may send pongs unprompted, and the older protocol has none.
+type boundedWrites struct {
+	transport.CoderWebsocketImplementation
+	timeout time.Duration
+}
+
+func (b boundedWrites) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := b.CoderWebsocketImplementation.Accept(w, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &boundedWriteConn{WebsocketConn: c, timeout: b.timeout}, nil
+}
+
+// boundedWriteConn closes its connection when a write outlasts timeout, which ends the write with an error,
+// and with the connection every subscription on it.
+type boundedWriteConn struct {
+	transport.WebsocketConn
+	timeout time.Duration
+}
+
+func (c *boundedWriteConn) WriteJSON(v any) error {
+	cut := time.AfterFunc(c.timeout, func() { _ = c.WebsocketConn.Close() })
+	defer cut.Stop()
+	return c.WebsocketConn.WriteJSON(v)
+}
+
+// The transport enforces its read limit and pong deadline through these, where the connection has them.
+
+func (c *boundedWriteConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+func (c *boundedWriteConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
 }
 
 func (t *wsTransport) Supports(r *http.Request) bool { return isWebSocket(r) }
