@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,14 +177,15 @@ func TestImportCommand(t *testing.T) {
 	if err != nil || e == nil || e.Actor != "import" || e.Reason != "importMembers example-roster.csv:4" {
 		t.Errorf("the first entry of the import = %+v, %v", e, err)
 	}
-	// The running server follows the change log the command wrote to.
+	// The running server follows the change log the command wrote to, up to the import's last entry.
 	eventually(t, 10*time.Second, func() error {
 		var got struct {
-			City *struct{ Membership struct{ Status string } }
+			Directory struct{ Revision string }
+			City      *struct{ Membership struct{ Status string } }
 		}
-		mustGQL(t, s, "", `{ city(key: "sampleton-example") { membership { status } } }`, nil, &got)
-		if got.City == nil || got.City.Membership.Status != "SUSPENDED" {
-			return fmt.Errorf("the server serves %+v", got.City)
+		mustGQL(t, s, "", `{ directory { revision } city(key: "sampleton-example") { membership { status } } }`, nil, &got)
+		if got.City == nil || got.City.Membership.Status != "SUSPENDED" || got.Directory.Revision != strconv.FormatInt(before.Revision+4, 10) {
+			return fmt.Errorf("the server serves revision %s, %+v", got.Directory.Revision, got.City)
 		}
 		return nil
 	})

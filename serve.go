@@ -38,31 +38,34 @@ type database struct {
 }
 
 // openDatabase connects to MONGODB_URI, or starts the embedded database in DATA_DIR. When reuse is set and a
-// server already runs the embedded database in DATA_DIR, it connects to that one instead.
+// server already runs the embedded database in DATA_DIR, it connects to that one instead; without reuse, that
+// server's database is refused.
 func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, reuse bool) (*database, error) {
 	uri := cfg.MongoURI
 	db := &database{}
-	if uri == "" && reuse {
-		if b, err := os.ReadFile(filepath.Join(cfg.DataDir, uriFile)); err == nil {
-			uri = strings.TrimSpace(string(b))
-			log.Info("using the database of the server running on " + cfg.DataDir)
-		}
-	}
 	if uri == "" {
-		if b, err := os.ReadFile(filepath.Join(cfg.DataDir, uriFile)); err == nil && reachable(ctx, strings.TrimSpace(string(b))) {
-			return nil, fmt.Errorf("another server is using the embedded database in %s; stop it or choose another DATA_DIR", cfg.DataDir)
-		}
+		// The folder's lock, not the file a server writes where it listens, says whether a server runs the
+		// database: that file may be left from a server that was killed, or not yet written by one starting.
 		e, err := mongodb.StartEmbedded(ctx, cfg.DataDir, embeddedLogger(cfg, log))
-		if err != nil {
+		switch {
+		case errors.Is(err, mongodb.ErrInUse) && reuse:
+			if uri, err = runningURI(ctx, cfg); err != nil {
+				return nil, err
+			}
+			log.Info("using the database of the server running on " + cfg.DataDir)
+		case errors.Is(err, mongodb.ErrInUse):
+			return nil, fmt.Errorf("another server is using the embedded database in %s; stop it or choose another DATA_DIR", cfg.DataDir)
+		case err != nil:
 			return nil, err
+		default:
+			db.embedded, uri = e, e.URI
+			db.uriPath = filepath.Join(cfg.DataDir, uriFile)
+			if err := os.WriteFile(db.uriPath, []byte(uri+"\n"), 0o600); err != nil {
+				_ = e.Stop()
+				return nil, fmt.Errorf("write %s: %w", db.uriPath, err)
+			}
+			log.Info("embedded FerretDB started", "dataDir", cfg.DataDir)
 		}
-		db.embedded, uri = e, e.URI
-		db.uriPath = filepath.Join(cfg.DataDir, uriFile)
-		if err := os.WriteFile(db.uriPath, []byte(uri+"\n"), 0o600); err != nil {
-			_ = e.Stop()
-			return nil, fmt.Errorf("write %s: %w", db.uriPath, err)
-		}
-		log.Info("embedded FerretDB started", "dataDir", cfg.DataDir)
 	}
 	store, err := mongodb.Connect(ctx, mongodb.Config{URI: uri, Database: cfg.MongoDatabase,
 		ConnectTimeout: cfg.ConnectTimeout, OperationTimeout: cfg.OperationTimeout}, log)
@@ -82,6 +85,28 @@ func openDatabase(ctx context.Context, cfg *config, log *slog.Logger, reuse bool
 		}
 	}
 	return db, nil
+}
+
+// runningURI returns where the server that runs the embedded database in DATA_DIR listens, once it answers
+// there: a server that has just started writes it when its database runs.
+func runningURI(ctx context.Context, cfg *config) (string, error) {
+	deadline := time.Now().Add(max(cfg.ConnectTimeout, 10*time.Second))
+	for {
+		if b, err := os.ReadFile(filepath.Join(cfg.DataDir, uriFile)); err == nil {
+			if uri := strings.TrimSpace(string(b)); uri != "" && reachable(ctx, uri) {
+				return uri, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("another server runs the embedded database in %s but does not answer where it listens (%s); wait until it has started, or stop it",
+				cfg.DataDir, uriFile)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // reachable reports whether a database answers at uri.

@@ -3,7 +3,9 @@ package directory
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Code classifies an error for the client. The GraphQL adapter puts it in extensions.code.
@@ -55,7 +57,7 @@ func Invalid(field, format string, args ...any) *Error {
 // NotFound returns a not-found error for a record of the kind (KindOffice, or words such as "membership
 // application") with the key.
 func NotFound(kind, key string) *Error {
-	return Errorf(CodeNotFound, "no %s with the key %q", noun(kind), key)
+	return Errorf(CodeNotFound, "no %s with the key %s", noun(kind), quote(key))
 }
 
 // noun names a record kind in a sentence.
@@ -78,4 +80,22 @@ func ErrorCode(err error) Code {
 		return e.Code
 	}
 	return CodeInternal
+}
+
+// maxQuoted bounds what an error quotes of a value it was given: every key and ID the directory issues fits
+// whole, and a message about a long value does not repeat it, so that an answer listing many such errors
+// stays linear in the request.
+const maxQuoted = 160
+
+// quote returns s quoted as %q does, cut at maxQuoted characters with an ellipsis.
+func quote(s string) string {
+	if utf8.RuneCountInString(s) > maxQuoted {
+		cut := 0
+		for range maxQuoted {
+			_, n := utf8.DecodeRuneInString(s[cut:])
+			cut += n
+		}
+		s = s[:cut] + "…"
+	}
+	return strconv.Quote(s)
 }

@@ -19,7 +19,7 @@ func ParseGlobalID(id string) (kind, key string, err error) {
 			return kind, key, nil
 		}
 	}
-	return "", "", Invalid("id", "%q is not an ID this directory issued", id)
+	return "", "", Invalid("id", "%s is not an ID this directory issued", quote(id))
 }
 
 // ID returns the region's global ID.
@@ -79,7 +79,7 @@ func (s *Snapshot) Node(id string) (any, error) {
 		}
 		return nil, nil
 	}
-	return nil, Invalid("id", "%q is not an ID this directory issued", id)
+	return nil, Invalid("id", "%s is not an ID this directory issued", quote(id))
 }
 
 // nodeOf returns p as an interface value that is nil when p is.

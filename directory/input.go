@@ -268,7 +268,7 @@ func checkEnum[E ~string](v *validator, field string, e E, valid []E, required b
 // ref checks that a record of the kind with the key exists.
 func (v *validator) ref(field, kind, key string, exists bool) {
 	if key != "" && !exists {
-		v.fail(field, "no %s with key %q", strings.ToLower(kind), key)
+		v.fail(field, "no %s with key %s", strings.ToLower(kind), quote(key))
 	}
 }
 
@@ -365,7 +365,7 @@ func (v *validator) institutions(s *Snapshot, field string, refs []InstitutionRe
 	for _, r := range refs {
 		checkEnum(v, field+".kind", r.Kind, []InstitutionKind{InstitutionSecretariat, InstitutionOrganization, InstitutionCity}, true)
 		if r.Kind != "" && s.Institution(r) == nil {
-			v.fail(field, "no %s with key %q", strings.ToLower(string(r.Kind)), r.Key)
+			v.fail(field, "no %s with key %s", strings.ToLower(string(r.Kind)), quote(r.Key))
 		}
 		if slices.Contains(out, r) {
 			v.fail(field, "%s names %s %q twice", field, strings.ToLower(string(r.Kind)), r.Key)

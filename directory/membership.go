@@ -24,7 +24,7 @@ func membershipCity(snap *Snapshot, p *Principal, key string, version int, what 
 	}
 	c := snap.City(key)
 	if c == nil {
-		return nil, Invalid("input.city", "no city with key %q", key)
+		return nil, Invalid("input.city", "no city with key %s", quote(key))
 	}
 	if err := authorize(p, what, c.Region); err != nil {
 		return nil, err

@@ -184,7 +184,7 @@ func (s *Snapshot) Cities(f CityFilter, o Order, p PageArgs) (*Page[*City], erro
 	if f.Program != "" {
 		p := s.Program(f.Program)
 		if p == nil {
-			return nil, Invalid("filter.program", "no %s with key %q", KindProgram, f.Program)
+			return nil, Invalid("filter.program", "no %s with key %s", KindProgram, quote(f.Program))
 		}
 		q.Keys = slices.Clip(p.Participants)
 		if q.Keys == nil {
@@ -217,7 +217,7 @@ func (s *Snapshot) Programs(f ProgramFilter, o Order, p PageArgs) (*Page[*Progra
 	}
 	if f.Organizer != "" {
 		if s.Secretariat(f.Organizer) == nil && s.Organization(f.Organizer) == nil && s.City(f.Organizer) == nil {
-			return nil, Invalid("filter.organizer", "no secretariat, organization or city has the key %q", f.Organizer)
+			return nil, Invalid("filter.organizer", "no secretariat, organization or city has the key %s", quote(f.Organizer))
 		}
 		terms = append(terms, index.Term{Dim: dimOrganizer, Value: f.Organizer})
 	}
@@ -244,7 +244,7 @@ func (s *Snapshot) People(f PersonFilter, o Order, p PageArgs) (*Page[*Person], 
 	var terms []index.Term
 	if f.Institution != "" {
 		if s.Secretariat(f.Institution) == nil && s.Organization(f.Institution) == nil && s.City(f.Institution) == nil {
-			return nil, Invalid("filter.institution", "no secretariat, organization or city has the key %q", f.Institution)
+			return nil, Invalid("filter.institution", "no secretariat, organization or city has the key %s", quote(f.Institution))
 		}
 		terms = append(terms, index.Term{Dim: dimInstitution, Value: f.Institution})
 	}
@@ -252,7 +252,7 @@ func (s *Snapshot) People(f PersonFilter, o Order, p PageArgs) (*Page[*Person], 
 	if f.Program != "" {
 		p := s.Program(f.Program)
 		if p == nil {
-			return nil, Invalid("filter.program", "no %s with key %q", KindProgram, f.Program)
+			return nil, Invalid("filter.program", "no %s with key %s", KindProgram, quote(f.Program))
 		}
 		q.Keys = programPeople(p)
 	}
@@ -344,7 +344,7 @@ func addKey(terms *[]index.Term, field, dim, kind, key string, exists bool) erro
 		return nil
 	}
 	if !exists {
-		return Invalid(field, "no %s with key %q", kind, key)
+		return Invalid(field, "no %s with key %s", kind, quote(key))
 	}
 	*terms = append(*terms, index.Term{Dim: dim, Value: key})
 	return nil

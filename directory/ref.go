@@ -17,7 +17,7 @@ func Resolve[T any](kind string, ref Ref, byKey func(string) *T) (*T, error) {
 		if x := byKey(ref.Key); x != nil {
 			return x, nil
 		}
-		return nil, Errorf(CodeNotFound, "no %s with the %s %q", noun(kind), keyName(kind), ref.Key)
+		return nil, Errorf(CodeNotFound, "no %s with the %s %s", noun(kind), keyName(kind), quote(ref.Key))
 	}
 	idKind, key, err := ParseGlobalID(ref.ID)
 	if err != nil {
@@ -28,7 +28,7 @@ func Resolve[T any](kind string, ref Ref, byKey func(string) *T) (*T, error) {
 			return x, nil
 		}
 	}
-	return nil, Errorf(CodeNotFound, "no %s with the ID %q", noun(kind), ref.ID)
+	return nil, Errorf(CodeNotFound, "no %s with the ID %s", noun(kind), quote(ref.ID))
 }
 
 // keyName names the readable key of a record kind.

@@ -1,6 +1,7 @@
 package directory_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/iclei/directory/directory"
@@ -58,5 +59,33 @@ func TestResolveReference(t *testing.T) {
 				t.Errorf("Resolve(%s, %+v) = %v, %v; want %s %q", c.kind, c.ref, got, err, c.code, c.message)
 			}
 		})
+	}
+}
+
+// An error quotes the key or ID it was given only in part when it is long: answers listing many such errors
+// stay linear in the request.
+func TestErrorsQuoteLongKeysInPart(t *testing.T) {
+	t.Parallel()
+	_, s := seededLog(t)
+	snap := s.rm.Snapshot()
+	long := strings.Repeat("ö", 10_000)
+	for name, err := range map[string]error{
+		"by key": func() error {
+			_, err := directory.Resolve(directory.KindCity, directory.Ref{Key: long}, snap.City)
+			return err
+		}(),
+		"by ID": func() error {
+			_, err := directory.Resolve(directory.KindCity, directory.Ref{ID: long}, snap.City)
+			return err
+		}(),
+		"node":      func() error { _, err := snap.Node(long); return err }(),
+		"not found": directory.NotFound(directory.KindOffice, long),
+	} {
+		if err == nil || len(err.Error()) > 500 || !strings.Contains(err.Error(), strings.Repeat("ö", 160)+`…"`) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := directory.Resolve(directory.KindCity, directory.Ref{Key: "atlantis"}, snap.City); err == nil || err.Error() != `no city with the key "atlantis"` {
+		t.Errorf("a short key: %v", err)
 	}
 }

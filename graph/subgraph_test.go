@@ -411,3 +411,37 @@ func BenchmarkEntities(b *testing.B) {
 		}
 	}
 }
+
+// A representation's key is echoed in its error, quoted in part: a request that names one long key many times
+// (a list of one variable, repeated) is answered in bytes linear in the request, not in the key's length times
+// the representations.
+func TestEntitiesErrorsDoNotEchoLongKeys(t *testing.T) {
+	t.Parallel()
+	s := newAPI(t, graph.Options{Introspection: true})
+	long := strings.Repeat("k", 100_000)
+	for _, field := range []string{"key", "id"} {
+		t.Run(field, func(t *testing.T) {
+			refs := strings.TrimSuffix(strings.Repeat("$r, ", graph.MaxEntities), ", ")
+			body, err := json.Marshal(map[string]any{
+				"query":     `query($r: _Any!) { _entities(representations: [` + refs + `]) { ... on City { key } } }`,
+				"variables": map[string]any{"r": rep("City", field, long)},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.post(body, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer, _ := json.Marshal(r)
+			if len(r.Errors) == 0 || len(answer) > 2*len(body) {
+				t.Fatalf("a request of %d bytes got an answer of %d bytes with %d errors", len(body), len(answer), len(r.Errors))
+			}
+			for _, e := range r.Errors {
+				if e.Extensions["code"] == nil {
+					t.Errorf("an error without a code: %+v", e)
+				}
+			}
+		})
+	}
+}

@@ -11,11 +11,18 @@ import (
 	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // the SQLite driver FerretDB registers too, for IndexIDs
 )
 
 // maxSocketPath is the longest Unix socket path every supported OS accepts (sun_path is 104 bytes on macOS).
 const maxSocketPath = 100
+
+// ErrInUse is the error of StartEmbedded when another process runs the embedded database in the folder.
+var ErrInUse = errors.New("another process runs the embedded database in this folder")
+
+// lockFile is the file in the database folder whose lock the process running the embedded database holds.
+const lockFile = "ferretdb.lock"
 
 // Embedded is a FerretDB server with the SQLite backend, run inside this process so that the directory needs
 // no database server of its own on a developer's machine.
@@ -30,17 +37,35 @@ type Embedded struct {
 // StartEmbedded starts FerretDB with its data in dir. It listens on a Unix socket in dir, reachable only by this
 // machine's users with access to dir, or on an ephemeral loopback port where dir's path is too long for a
 // socket. log receives FerretDB's own logs.
-func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded, error) {
-	dir, err := filepath.Abs(dir)
+//
+// One process at a time runs the database of a folder: it holds a lock on a file in dir until Stop, and
+// StartEmbedded returns ErrInUse while another process holds it. Two FerretDBs on one folder would each keep
+// their own catalogue of its SQLite files, and the second would take over the first one's socket.
+func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (_ *Embedded, err error) {
+	dir, err = filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("embedded database folder: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create embedded database folder: %w", err)
 	}
+	lock := flock.New(filepath.Join(dir, lockFile), flock.SetPermissions(0o600))
+	locked, err := lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock the embedded database folder: %w", err)
+	}
+	if !locked {
+		return nil, ErrInUse
+	}
+	defer func() {
+		if err != nil {
+			_ = lock.Unlock()
+		}
+	}()
 	listener := ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}
 	if sock := filepath.Join(dir, "ferretdb.sock"); len(sock) <= maxSocketPath {
-		// A socket left behind by a process that did not shut down cleanly would block the listener.
+		// A socket left behind by a process that did not shut down cleanly would block the listener; with the
+		// lock held, no running process listens on it.
 		if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("remove stale socket: %w", err)
 		}
@@ -59,7 +84,12 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 	e := &Embedded{dir: dir, done: make(chan error, 1), stop: stop}
 	e.stopped = sync.OnceValue(func() error {
 		e.stop()
-		return <-e.done
+		err := <-e.done
+		// FerretDB has closed its files: another process may run the database now.
+		if uerr := lock.Unlock(); err == nil {
+			err = uerr
+		}
+		return err
 	})
 	go func() { e.done <- f.Run(runCtx) }()
 	// MongoDBURI waits for the listener to be bound.
