@@ -210,11 +210,25 @@ func complexity() ComplexityRoot {
 	}
 	c.Query.Nodes = func(child int, ids []string) int { return cost.Add(1, cost.Mul(child, max(len(ids), 1))) }
 	c.Query.__resolve_entities = entitiesComplexity
+	c._Service.SDL = func(int) int { return sdlComplexity }
 	c.Query.NearestOffices = func(child int, _, _ float64, first *int) int {
 		return cost.Add(1, cost.Mul(child, max(valueOf(first), 1)))
 	}
 	return c
 }
+
+// sdlComplexity is the complexity of _service { sdl }, the whole schema as text: a unit per 32 bytes of it, about
+// what a record's field costs per byte of its answer. Counted as 1, asking for it under many aliases, or in
+// each operation of a batch, answered megabytes to a request of a few hundred bytes.
+var sdlComplexity = func() int {
+	n := 0
+	for _, src := range sources {
+		if !src.BuiltIn {
+			n += len(src.Input)
+		}
+	}
+	return 1 + n/32
+}()
 
 // introspectionOff refuses operations that ask for the schema (__schema, __type) before they run, when
 // introspection is turned off; __typename stays available, and so does the federation's _service { sdl }, as

@@ -445,3 +445,26 @@ func TestEntitiesErrorsDoNotEchoLongKeys(t *testing.T) {
 		})
 	}
 }
+
+// _service { sdl } answers the whole schema: it costs by its size, so that a request cannot ask for it under
+// many aliases and be answered megabytes for a few hundred bytes.
+func TestServiceSDLCostsByItsSize(t *testing.T) {
+	t.Parallel()
+	s := newAPI(t, graph.Options{Introspection: false, Limits: graph.Limits{MaxComplexity: 20000}})
+	once := gql(t, s, request{Query: `{ _service { sdl } }`})
+	var got struct{ Service struct{ SDL string } `json:"_service"` }
+	if err := json.Unmarshal(once.Data, &got); err != nil || len(once.Errors) > 0 || got.Service.SDL == "" {
+		t.Fatalf("a router's question: %s %+v", once.Data, once.Errors)
+	}
+	c, _ := once.Extensions["cost"].(map[string]any)
+	if n, _ := c["complexity"].(float64); int(n) < len(got.Service.SDL)/64 {
+		t.Errorf("_service { sdl } of %d bytes has complexity %v", len(got.Service.SDL), n)
+	}
+	var aliased strings.Builder
+	aliased.WriteString("{")
+	for i := range 29 {
+		fmt.Fprintf(&aliased, " a%d: _service { sdl }", i)
+	}
+	aliased.WriteString(" }")
+	wantError(t, s.do(t, request{Query: aliased.String()}), "COMPLEXITY_LIMIT_EXCEEDED", "")
+}
