@@ -51,8 +51,8 @@ type Options struct {
 	Limits Limits
 	// BatchMax is the most operations one POST may carry as a JSON array (a batch); 0 refuses batches.
 	BatchMax int
-	// Requests, where set, counts a batch's further operations against the client's request rate limit, which
-	// has counted the request itself.
+	// Requests, where set, counts a batch's further operations, and every operation sent over a WebSocket,
+	// against the client's request rate limit, which has counted the request itself.
 	Requests RequestThrottle
 	Log      *slog.Logger
 
@@ -80,7 +80,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	resolver := &Resolver{ReadModel: rm, Writer: opts.Writer, Auditor: opts.Auditor, Auth: opts.Auth,
-		applications: opts.Applications, present: ErrorPresenter(opts.Log), Webhooks: opts.Webhooks,
+		applications: opts.Applications, present: ErrorPresenter(opts.Log), Webhooks: opts.Webhooks, requests: opts.Requests,
 		subscribers: newSubscriberLimit(cmp.Or(opts.SubscriptionsPerClient, DefaultSubscriptionsPerClient), opts.ClientKey)}
 	base := NewExecutableSchema(Config{}).Schema()
 	es := NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity(), Schema: withoutEntityResolverTypes(withoutIncrementalDelivery(base))})
@@ -136,6 +136,7 @@ func NewHandler(rm *directory.ReadModel, opts Options) (http.Handler, error) {
 
 	srv.SetErrorPresenter(resolver.present)
 	srv.SetRecoverFunc(Recover)
+	srv.AroundOperations(resolver.boundWebSocketOperations)
 	srv.AroundOperations(resolver.authenticate)
 	srv.AroundOperations(resolver.endWithError)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

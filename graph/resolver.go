@@ -20,8 +20,10 @@ type Resolver struct {
 	// applications holds clients to the membership application limit.
 	applications ApplicationThrottle
 	present      graphql.ErrorPresenterFunc
-	// subscribers bounds each client's subscriptions.
+	// subscribers bounds each client's subscriptions, and operations in flight over WebSockets.
 	subscribers *subscriberLimit
+	// requests, where set, counts each operation sent over a WebSocket against the client's request rate limit.
+	requests RequestThrottle
 	// Webhooks registers webhooks; nil where the server delivers none.
 	Webhooks *directory.Webhooks
 }

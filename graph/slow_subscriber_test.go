@@ -29,7 +29,7 @@ func TestWebSocketClientThatStopsReadingIsCutOff(t *testing.T) {
 	t.Parallel()
 	l := newLive(t)
 	const places = 3
-	srv := httptest.NewServer(l.handler(t, graph.Options{SubscriptionsPerClient: places, Heartbeat: 100 * time.Millisecond,
+	srv := httptest.NewServer(l.handler(t, graph.Options{SubscriptionsPerClient: places, Heartbeat: time.Second,
 		Limits: graph.Limits{MaxDepth: 12, MaxComplexity: 1 << 30}}))
 	t.Cleanup(srv.Close)
 
@@ -49,6 +49,7 @@ func TestWebSocketClientThatStopsReadingIsCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.CloseNow()
+	conn.SetReadLimit(64 << 20) // the replays are large
 	if err := wsjson.Write(ctx, conn, wsMessage{Type: "connection_init"}); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +84,7 @@ func TestWebSocketClientThatStopsReadingIsCutOff(t *testing.T) {
 		}
 		return r.code() == string(directory.CodeRateLimited)
 	}
+	// Held first (the write has waited less than two heartbeats), then freed.
 	eventually(t, func() error {
 		if !held() {
 			return errorString("the client's subscriptions have not started")
@@ -95,6 +97,27 @@ func TestWebSocketClientThatStopsReadingIsCutOff(t *testing.T) {
 		}
 		return nil
 	})
+	// And the places were free because the server cut the client off, its events untaken: reading now, the
+	// client finds the connection ended before the replays did.
+	rctx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	replays := 0
+	for {
+		var m wsMessage
+		err := wsjson.Read(rctx, conn, &m)
+		if rctx.Err() != nil {
+			t.Fatal("the connection is still open")
+		}
+		if err != nil {
+			break
+		}
+		if m.Type == "data" {
+			replays++
+		}
+	}
+	if replays == places {
+		t.Errorf("the client was sent all %d replays before the connection ended", places)
+	}
 }
 
 var errStillHeld = errorString("the client that stopped reading still holds its subscriptions")
@@ -102,3 +125,67 @@ var errStillHeld = errorString("the client that stopped reading still holds its 
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// Queries and mutations sent over a WebSocket run each on a goroutine of their own: they count against the
+// client's request rate limit, as requests would, and take one of its places while they run, so that one
+// connection cannot run any number of them at once.
+func TestWebSocketOperationsAreBoundLikeRequests(t *testing.T) {
+	t.Parallel()
+	l := newLive(t)
+	ctx := context.Background()
+	query := `{ directory { revision } }`
+	answer := func(t *testing.T, c *wsClient, id string) *gqlResponse {
+		t.Helper()
+		m, _ := c.next(t)
+		var r gqlResponse
+		if err := json.Unmarshal(m.Payload, &r); err != nil || m.Type != "next" || m.ID != id {
+			t.Fatalf("message %s %s %s, want the answer to %s", m.Type, m.ID, m.Payload, id)
+		}
+		if m, _ := c.next(t); m.Type != "complete" || m.ID != id {
+			t.Fatalf("then %s %s, want %s complete", m.Type, m.ID, id)
+		}
+		return &r
+	}
+
+	t.Run("each operation counts against the request rate limit", func(t *testing.T) {
+		throttle := &batchThrottle{left: 3}
+		srv := httptest.NewServer(l.handler(t, graph.Options{Requests: throttle}))
+		t.Cleanup(srv.Close)
+		c, err := dialWS(t, ctx, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			id := strconv.Itoa(i)
+			c.subscribe(t, id, query, nil)
+			r := answer(t, c, id)
+			if want := map[bool]string{true: string(directory.CodeRateLimited), false: ""}[i == 3]; r.code() != want {
+				t.Errorf("operation %d: code %q, want %q (%+v)", i, r.code(), want, r.Errors)
+			}
+		}
+	})
+	t.Run("a query takes one of the client's places while it runs", func(t *testing.T) {
+		srv := httptest.NewServer(l.handler(t, graph.Options{SubscriptionsPerClient: 2}))
+		t.Cleanup(srv.Close)
+		c, err := dialWS(t, ctx, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.subscribe(t, "q", query, nil)
+		if r := answer(t, c, "q"); r.code() != "" {
+			t.Fatalf("query with places free: %+v", r.Errors)
+		}
+		// Two subscriptions take both places; each has replayed an event once it runs.
+		replay := map[string]any{"after": strconv.FormatInt(l.rm.Snapshot().Revision-1, 10)}
+		for _, id := range []string{"a", "b"} {
+			c.subscribe(t, id, entrySubscription, replay)
+			if m, _ := c.next(t); m.Type != "next" || m.ID != id {
+				t.Fatalf("message %s %s %s, want %s's replay", m.Type, m.ID, m.Payload, id)
+			}
+		}
+		c.subscribe(t, "q2", query, nil)
+		if r := answer(t, c, "q2"); r.code() != string(directory.CodeRateLimited) {
+			t.Errorf("query with no place free: %+v, want RATE_LIMITED", r.Errors)
+		}
+	})
+}

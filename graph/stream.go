@@ -89,7 +89,7 @@ func (l *subscriberLimit) acquire(ctx context.Context) (release func(), err erro
 	defer l.mu.Unlock()
 	if l.open[key] >= l.max {
 		return nil, directory.Errorf(directory.CodeRateLimited,
-			"your address holds %d subscriptions already, the most one client may; end one before starting another", l.max)
+			"your address holds %d subscriptions (or operations running over WebSockets) already, the most one client may; end one before starting another", l.max)
 	}
 	l.open[key]++
 	var once sync.Once
@@ -103,6 +103,43 @@ func (l *subscriberLimit) acquire(ctx context.Context) (release func(), err erro
 		})
 	}, nil
 }
+
+// webSocketKey marks the context of an operation sent over a WebSocket.
+type webSocketKey struct{}
+
+// boundWebSocketOperations holds the operations a client sends over a WebSocket to the bounds its HTTP requests
+// have. gqlgen runs every operation of a connection, queries and mutations too, on a goroutine of its own, as
+// soon as it is read: unbounded, one connection could run any number of them at once, and send them as fast as
+// it writes, past the request rate limit, which counted the connection's upgrade request only. So each
+// operation counts as one request against the rate limit, and a query or mutation takes one of the client's
+// places (subscriberLimit) while it runs, as a subscription does while it is open.
+func (r *Resolver) boundWebSocketOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	req, _ := ctx.Value(httpRequestKey{}).(*http.Request)
+	if ctx.Value(webSocketKey{}) == nil || req == nil {
+		return next(ctx)
+	}
+	if r.requests != nil && !r.requests.AllowRequests(discardHeaders{}, req, 1) {
+		return r.errorResponse(ctx, directory.Errorf(directory.CodeRateLimited,
+			"too many requests from your address, operations sent over WebSockets included; slow down and retry in a minute"))
+	}
+	if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation != ast.Subscription {
+		release, err := r.subscribers.acquire(ctx)
+		if err != nil {
+			return r.errorResponse(ctx, err)
+		}
+		// The transport ends an operation's context once its answer is sent.
+		context.AfterFunc(ctx, release)
+	}
+	return next(ctx)
+}
+
+// discardHeaders is the response writer the rate limit writes its headers to for an operation sent over a
+// WebSocket, whose upgrade response has long been sent.
+type discardHeaders struct{}
+
+func (discardHeaders) Header() http.Header         { return http.Header{} }
+func (discardHeaders) Write(b []byte) (int, error) { return len(b), nil }
+func (discardHeaders) WriteHeader(int)             {}
 
 // follow starts a subscription to the change log: view turns each entry into the event the caller sees, or
 // nil for none. Events start after the revision after names, or with the next write. The stream ends when the
@@ -296,7 +333,7 @@ func (t *wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), webSocketKey{}, true))
 	defer cancel()
 	defer context.AfterFunc(t.streams, cancel)()
 	t.ws.Do(w, r.WithContext(ctx), exec)
