@@ -3,8 +3,8 @@
 //
 // The first record is the header; its columns, in any order, are named in Columns. Lines starting with # are
 // comments. A line that cannot be read as a row is refused with its line number and does not stop the others;
-// a file without the required columns, larger than MaxBytes or with more than directory.MaxImportRows rows is
-// refused whole, before anything is imported.
+// a file without the required columns, larger than MaxBytes, with more than directory.MaxImportRows rows or not
+// in UTF-8 is refused whole, before anything is imported.
 package roster
 
 import (
@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/iclei/directory/directory"
 )
@@ -70,6 +71,9 @@ func Parse(r io.Reader) (rows []directory.RosterRow, refused []directory.ImportR
 	}
 	// Spreadsheets often save CSV as UTF-8 with a byte order mark.
 	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	if err := checkUTF8(b); err != nil {
+		return nil, nil, err
+	}
 	cr := csv.NewReader(bytes.NewReader(b))
 	cr.Comment = '#'
 	cr.FieldsPerRecord = -1
@@ -117,6 +121,28 @@ func Parse(r io.Reader) (rows []directory.RosterRow, refused []directory.ImportR
 		return nil, nil, errors.New("the roster has a header and no rows")
 	}
 	return rows, refused, nil
+}
+
+// checkUTF8 refuses a file that is not UTF-8 text, as a whole: one saved in another encoding (a spreadsheet's
+// "Unicode text", which is UTF-16, or a legacy one such as Windows-1252) would otherwise have its rows with
+// accented names refused and the others imported, the roster half in.
+func checkUTF8(b []byte) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	const save = "save it as CSV UTF-8 (spreadsheets offer it under Save As) and import it again"
+	if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) || bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
+		return errors.New("the roster is UTF-16 text; " + save)
+	}
+	bad := 0
+	for bad < len(b) {
+		r, n := utf8.DecodeRune(b[bad:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		bad += n
+	}
+	return fmt.Errorf("the roster is not UTF-8 text (line %d is not); %s", 1+bytes.Count(b[:bad], []byte("\n")), save)
 }
 
 // readHeader returns the position of each column in the header, by column name.

@@ -70,6 +70,8 @@ func TestParseRefusesAFileItCannotImport(t *testing.T) {
 		{"an unknown column", "local_government,country,member_since,category,mayor\n", `the column "mayor"`},
 		{"a column twice", "local_government,country,member_since,category,Country\n", "twice"},
 		{"more rows than one import takes", many, "more than 1000 rows"},
+		{"a file in Windows-1252", header + "Exampleville,DE,2004,FULL\nM\xfcnster,DE,2004,FULL\n", "not UTF-8 text (line 3 is not)"},
+		{"a file in UTF-16", "\xff\xfel\x00o\x00c\x00", "the roster is UTF-16 text; save it as CSV UTF-8"},
 		{"a file larger than the limit", header + strings.Repeat("#"+strings.Repeat("x", 1000)+"\n", roster.MaxBytes/1000), "larger than"},
 	}
 	for _, c := range cases {
