@@ -452,7 +452,9 @@ func TestServiceSDLCostsByItsSize(t *testing.T) {
 	t.Parallel()
 	s := newAPI(t, graph.Options{Introspection: false, Limits: graph.Limits{MaxComplexity: 20000}})
 	once := gql(t, s, request{Query: `{ _service { sdl } }`})
-	var got struct{ Service struct{ SDL string } `json:"_service"` }
+	var got struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	if err := json.Unmarshal(once.Data, &got); err != nil || len(once.Errors) > 0 || got.Service.SDL == "" {
 		t.Fatalf("a router's question: %s %+v", once.Data, once.Errors)
 	}
