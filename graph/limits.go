@@ -131,7 +131,7 @@ func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
 }
 
 func (c *costLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	complexity := cost.Operation(ctx, c.es, oc.Operation, oc.Variables)
+	complexity := cost.Add(cost.Operation(ctx, c.es, oc.Operation, oc.Variables), introspectionComplexity(oc.Operation))
 	oc.Stats.SetExtension(costExtension, &Cost{Complexity: complexity, Limit: c.max})
 	if c.max > 0 && complexity > c.max {
 		err := gqlerror.Errorf("operation has complexity %s, which exceeds the limit of %d; ask for smaller pages or fewer nested lists",
@@ -229,6 +229,24 @@ var sdlComplexity = func() int {
 	}
 	return 1 + n/32
 }()
+
+// introspectionComplexity is the complexity of an operation's __schema fields, which gqlgen's complexity (and
+// cost.Operation, which follows it) leaves out: each answers the schema, and costs what the schema as text does
+// (sdlComplexity). Counted as nothing, one request asking for __schema under many aliases was answered
+// megabytes.
+func introspectionComplexity(op *ast.OperationDefinition) int {
+	if op.Operation != ast.Query {
+		return 0
+	}
+	total := 0
+	forEachRootField(op.SelectionSet, map[string]bool{}, func(f *ast.Field) bool {
+		if f.Name == "__schema" {
+			total = cost.Add(total, sdlComplexity)
+		}
+		return true
+	})
+	return total
+}
 
 // introspectionOff refuses operations that ask for the schema (__schema, __type) before they run, when
 // introspection is turned off; __typename stays available, and so does the federation's _service { sdl }, as

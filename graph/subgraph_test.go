@@ -452,7 +452,9 @@ func TestServiceSDLCostsByItsSize(t *testing.T) {
 	t.Parallel()
 	s := newAPI(t, graph.Options{Introspection: false, Limits: graph.Limits{MaxComplexity: 20000}})
 	once := gql(t, s, request{Query: `{ _service { sdl } }`})
-	var got struct{ Service struct{ SDL string } `json:"_service"` }
+	var got struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	if err := json.Unmarshal(once.Data, &got); err != nil || len(once.Errors) > 0 || got.Service.SDL == "" {
 		t.Fatalf("a router's question: %s %+v", once.Data, once.Errors)
 	}
@@ -464,6 +466,26 @@ func TestServiceSDLCostsByItsSize(t *testing.T) {
 	aliased.WriteString("{")
 	for i := range 29 {
 		fmt.Fprintf(&aliased, " a%d: _service { sdl }", i)
+	}
+	aliased.WriteString(" }")
+	wantError(t, s.do(t, request{Query: aliased.String()}), "COMPLEXITY_LIMIT_EXCEEDED", "")
+}
+
+// __schema answers the whole schema too, which gqlgen's complexity leaves out: it costs what the SDL does, so
+// that the playground's introspection stays well within the limit and many aliases of it do not.
+func TestIntrospectionCostsByTheSchemasSize(t *testing.T) {
+	t.Parallel()
+	s := newAPI(t, graph.Options{Introspection: true, Limits: graph.Limits{MaxComplexity: 20000}})
+	const introspect = `__schema { types { name description fields { name description args { name description } } } }`
+	once := gql(t, s, request{Query: "{ " + introspect + " }"})
+	c, _ := once.Extensions["cost"].(map[string]any)
+	if n, _ := c["complexity"].(float64); len(once.Errors) > 0 || int(n) < len(once.Data)/128 {
+		t.Fatalf("an introspection answering %d bytes has complexity %v: %+v", len(once.Data), c["complexity"], once.Errors)
+	}
+	var aliased strings.Builder
+	aliased.WriteString("{")
+	for i := range 29 {
+		fmt.Fprintf(&aliased, " a%d: %s", i, introspect)
 	}
 	aliased.WriteString(" }")
 	wantError(t, s.do(t, request{Query: aliased.String()}), "COMPLEXITY_LIMIT_EXCEEDED", "")
