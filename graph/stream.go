@@ -3,9 +3,12 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -275,7 +278,7 @@ func newWSTransport(r *Resolver, opts Options, heartbeat time.Duration, streams 
 }
 
 // boundedWrites accepts WebSockets whose every write must be taken by the client within timeout, or the
-// connection is cut off. gqlgen writes without a deadline, under a lock of the connection: a client that stops
+// connection is cut off, and that hold graphql-transport-ws clients to unique operation IDs (wsConn). gqlgen writes without a deadline, under a lock of the connection: a client that stops
 // reading (its socket's buffers full) would otherwise hold that write, every subscription of the connection
 // and its pings forever, as long as it keeps its side open. A pong deadline alone does not catch it: a
 // graphql-transport-ws client may send pongs unprompted, and the older protocol has none.
@@ -289,17 +292,76 @@ func (b boundedWrites) Accept(w http.ResponseWriter, r *http.Request, opts trans
 	if err != nil {
 		return nil, err
 	}
-	return &boundedWriteConn{WebsocketConn: c, timeout: b.timeout}, nil
+	ws := &wsConn{WebsocketConn: c, timeout: b.timeout}
+	if c.Subprotocol() == graphqlTransportWS {
+		ws.running = map[string]bool{}
+	}
+	return ws, nil
 }
 
-// boundedWriteConn closes its connection when a write outlasts timeout, which ends the write with an error,
-// and with the connection every subscription on it.
-type boundedWriteConn struct {
+const graphqlTransportWS = "graphql-transport-ws"
+
+// wsConn closes its connection when a write outlasts timeout, which ends the write with an error, and with
+// the connection every subscription on it.
+//
+// Over graphql-transport-ws, it also closes the connection with 4409 when a client starts an operation under
+// the ID of one still running, as the protocol asks: gqlgen would run both, sending their events under one
+// ID, and the first could no longer be ended by the client. running holds the IDs of the operations started
+// and not yet completed, by the client or the server.
+type wsConn struct {
 	transport.WebsocketConn
 	timeout time.Duration
+	mu      sync.Mutex
+	running map[string]bool // nil for the older protocol
 }
 
-func (c *boundedWriteConn) WriteJSON(v any) error {
+// closeDuplicateID is graphql-transport-ws's close code for an operation ID already running.
+const closeDuplicateID = 4409
+
+func (c *wsConn) NextReader() (int, io.Reader, error) {
+	kind, r, err := c.WebsocketConn.NextReader()
+	if err != nil || c.running == nil {
+		return kind, r, err
+	}
+	data, err := io.ReadAll(r) // the message is in memory already, within the read limit
+	if err != nil {
+		return kind, nil, err
+	}
+	var m struct{ Type, ID string }
+	if json.Unmarshal(data, &m) == nil {
+		c.mu.Lock()
+		duplicate := m.Type == "subscribe" && c.running[m.ID]
+		switch m.Type {
+		case "subscribe":
+			c.running[m.ID] = true
+		case "complete":
+			delete(c.running, m.ID)
+		}
+		c.mu.Unlock()
+		if duplicate {
+			id := m.ID
+			if len(id) > 80 { // a close reason holds at most 123 bytes
+				id = id[:80]
+			}
+			_ = c.WebsocketConn.WriteClose(closeDuplicateID, "Subscriber for "+id+" already exists")
+			return kind, nil, transport.ErrWebsocketClosed
+		}
+	}
+	return kind, bytes.NewReader(data), nil
+}
+
+func (c *wsConn) WriteJSON(v any) error {
+	if c.running != nil {
+		// The server ends an operation with "complete" or "error": its ID is free again.
+		if m := reflect.Indirect(reflect.ValueOf(v)); m.Kind() == reflect.Struct {
+			if t, id := m.FieldByName("Type"), m.FieldByName("ID"); t.Kind() == reflect.String && id.Kind() == reflect.String &&
+				(t.String() == "complete" || t.String() == "error") {
+				c.mu.Lock()
+				delete(c.running, id.String())
+				c.mu.Unlock()
+			}
+		}
+	}
 	cut := time.AfterFunc(c.timeout, func() { _ = c.WebsocketConn.Close() })
 	defer cut.Stop()
 	return c.WebsocketConn.WriteJSON(v)
@@ -307,13 +369,13 @@ func (c *boundedWriteConn) WriteJSON(v any) error {
 
 // The transport enforces its read limit and pong deadline through these, where the connection has them.
 
-func (c *boundedWriteConn) SetReadLimit(limit int64) {
+func (c *wsConn) SetReadLimit(limit int64) {
 	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
 		l.SetReadLimit(limit)
 	}
 }
 
-func (c *boundedWriteConn) SetReadDeadline(t time.Time) error {
+func (c *wsConn) SetReadDeadline(t time.Time) error {
 	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
 		return d.SetReadDeadline(t)
 	}

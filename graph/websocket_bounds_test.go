@@ -29,7 +29,7 @@ func TestWebSocketClientThatStopsReadingIsCutOff(t *testing.T) {
 	t.Parallel()
 	l := newLive(t)
 	const places = 3
-	srv := httptest.NewServer(l.handler(t, graph.Options{SubscriptionsPerClient: places, Heartbeat: time.Second,
+	srv := httptest.NewServer(l.handler(t, graph.Options{SubscriptionsPerClient: places, Heartbeat: 3 * time.Second,
 		Limits: graph.Limits{MaxDepth: 12, MaxComplexity: 1 << 30}}))
 	t.Cleanup(srv.Close)
 
@@ -84,7 +84,8 @@ func TestWebSocketClientThatStopsReadingIsCutOff(t *testing.T) {
 		}
 		return r.code() == string(directory.CodeRateLimited)
 	}
-	// Held first (the write has waited less than two heartbeats), then freed.
+	// Held first (the write has waited less than two heartbeats, long enough to see it on a busy machine), then
+	// freed.
 	eventually(t, func() error {
 		if !held() {
 			return errorString("the client's subscriptions have not started")
@@ -186,6 +187,49 @@ func TestWebSocketOperationsAreBoundLikeRequests(t *testing.T) {
 		c.subscribe(t, "q2", query, nil)
 		if r := answer(t, c, "q2"); r.code() != string(directory.CodeRateLimited) {
 			t.Errorf("query with no place free: %+v, want RATE_LIMITED", r.Errors)
+		}
+	})
+}
+
+// graphql-transport-ws: an operation's ID names it until it completes. A client that starts another under the
+// ID of one still running has its connection closed with 4409, as the protocol asks, rather than two
+// operations sending their events under one ID, the first of which it could no longer end.
+func TestWebSocketOperationIDsAreUnique(t *testing.T) {
+	t.Parallel()
+	l := newLive(t)
+	srv := httptest.NewServer(l.handler(t, graph.Options{}))
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+
+	t.Run("an ID is free again once its operation completed", func(t *testing.T) {
+		c, err := dialWS(t, ctx, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			c.subscribe(t, "q", `{ directory { revision } }`, nil)
+			if m, _ := c.next(t); m.Type != "next" || m.ID != "q" {
+				t.Fatalf("message %s %s %s, want the answer", m.Type, m.ID, m.Payload)
+			}
+			if m, _ := c.next(t); m.Type != "complete" || m.ID != "q" {
+				t.Fatalf("then %s %s, want complete", m.Type, m.ID)
+			}
+		}
+	})
+	t.Run("a second operation under a running one's ID closes the connection with 4409", func(t *testing.T) {
+		c, err := dialWS(t, ctx, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.subscribe(t, "a", `subscription { membershipChanged { revision } }`, nil)
+		c.subscribe(t, "a", `subscription { membershipChanged { revision } }`, nil)
+		for {
+			if _, ok := c.next(t); !ok {
+				break
+			}
+		}
+		if status := websocket.CloseStatus(c.closeErr()); status != 4409 {
+			t.Errorf("close status %d (%v), want 4409", status, c.closeErr())
 		}
 	})
 }
