@@ -254,6 +254,13 @@ func Operation(ctx context.Context, es graphql.ExecutableSchema, op *ast.Operati
 	return w.selectionSet(op.SelectionSet)
 }
 
+// SelectionSet returns the complexity of a field's selections in a validated operation, as Operation counts
+// them.
+func SelectionSet(ctx context.Context, es graphql.ExecutableSchema, set ast.SelectionSet, vars map[string]any) int {
+	w := walker{ctx: ctx, es: es, schema: es.Schema(), vars: vars, memo: map[*ast.FragmentDefinition]int{}}
+	return w.selectionSet(set)
+}
+
 type walker struct {
 	ctx    context.Context
 	es     graphql.ExecutableSchema
