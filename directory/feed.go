@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,13 +204,15 @@ const (
 // FeedBudget describes a page's budget for users.
 var FeedBudget = fmt.Sprintf("%d entries of the log, or %d read from the database", feedBudget, feedBudget/feedStoreCost)
 
-// ParseRevision reads a revision as clients give it: a decimal string, 0 or more; empty is 0.
+// ParseRevision reads a revision as clients give it: a decimal string, 0 or more; empty is 0. The largest
+// int64 is refused: no entry can follow it, and the feed and subscriptions, which start at the entry after
+// the one they are given, would start at one that overflows, and report the log unreadable.
 func ParseRevision(field, s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n == math.MaxInt64 {
 		return 0, Invalid(field, "%s must be a revision, as `directory { revision }` or a cursor of the change feed gives it: a whole number, 0 or more", field)
 	}
 	return n, nil

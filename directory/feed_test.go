@@ -320,3 +320,38 @@ func TestMembershipEventsSayWhatHappenedToEachMembership(t *testing.T) {
 		t.Errorf("unknown region: %v", err)
 	}
 }
+
+func TestRevisionsAsClientsGiveThem(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in    string
+		want  int64
+		valid bool
+	}{
+		{"", 0, true},
+		{"0", 0, true},
+		{"42", 42, true},
+		{"9223372036854775806", 9223372036854775806, true},
+		{"-1", 0, false},
+		{"abc", 0, false},
+		{"1e3", 0, false},
+		{"99999999999999999999", 0, false},
+		// The largest int64: no entry can come after it, and a page or subscription after it would start at an
+		// entry that overflows.
+		{"9223372036854775807", 0, false},
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			got, err := directory.ParseRevision("after", c.in)
+			if !c.valid {
+				var derr *directory.Error
+				if !errors.As(err, &derr) || derr.Code != directory.CodeInvalidInput || derr.Field != "after" {
+					t.Errorf("ParseRevision(%q) = %d, %v; want INVALID_INPUT on after", c.in, got, err)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Errorf("ParseRevision(%q) = %d, %v; want %d", c.in, got, err, c.want)
+			}
+		})
+	}
+}
