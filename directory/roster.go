@@ -125,7 +125,7 @@ func (w *Writer) ImportMembers(ctx context.Context, p *Principal, in MemberImpor
 	}
 	for i, row := range rows {
 		if row.Line < 0 {
-			v.fail("rows."+strconv.Itoa(i)+".line", "line must be the row's line in its file, 1 or more, or absent")
+			v.fail("rows["+strconv.Itoa(i)+"].line", "line must be the row's line in its file, 1 or more, or absent")
 		}
 	}
 	if err := v.result(); err != nil {

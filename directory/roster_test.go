@@ -260,7 +260,7 @@ func TestImportMembersCallBounds(t *testing.T) {
 		{"more rows than one import takes", admin, "r.csv", tooMany, directory.CodeInvalidInput, "input.rows"},
 		{"no rows", admin, "r.csv", nil, directory.CodeInvalidInput, "input.rows"},
 		{"no source", admin, " ", []directory.RosterRow{row}, directory.CodeInvalidInput, "input.source"},
-		{"a negative line", admin, "r.csv", []directory.RosterRow{{Line: -1}}, directory.CodeInvalidInput, "input.rows.0.line"},
+		{"a negative line", admin, "r.csv", []directory.RosterRow{{Line: -1}}, directory.CodeInvalidInput, "input.rows[0].line"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
