@@ -212,6 +212,13 @@ func (h *Webhooks) Register(ctx context.Context, p *Principal, in WebhookInput) 
 		return []Change{{Kind: KindWebhook, Key: x.ID, Action: ActionCreate, After: &x}}, nil
 	})
 	if err != nil {
+		// A refused registration never was: its secret goes, so that registrations refused at the bound do not
+		// pile secrets up. One that failed on the way may be in the log after all, and keeps its secret.
+		if c := ErrorCode(err); c != CodeUnavailable && c != CodeInternal {
+			if ferr := h.store.Forget(context.WithoutCancel(ctx), hook.ID); ferr != nil {
+				h.logger.Warn("cannot forget the secret of a refused webhook registration", "webhook", hook.ID, "err", ferr)
+			}
+		}
 		return nil, "", err
 	}
 	return snap.Webhook(hook.ID), secret, nil

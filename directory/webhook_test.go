@@ -390,3 +390,35 @@ func TestOneServerAtATimeDeliversAWebhook(t *testing.T) {
 		}
 	})
 }
+
+// A registration refused after its secret was stored (the directory filled up with webhooks meanwhile) leaves
+// no secret behind: otherwise registrations racing at the bound would pile up secrets of webhooks that never
+// were.
+func TestARefusedRegistrationLeavesNoSecret(t *testing.T) {
+	t.Parallel()
+	_, s := seededLog(t)
+	store := directory.NewMemoryWebhookStore()
+	hooks := directory.NewWebhooks(s.w, store, testHooks, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	in := directory.WebhookInput{URL: "https://partner.example.org/hooks/iclei"}
+	var refused string
+	store.Fail = func(op, hook string) error {
+		if op != "saveSecret" || refused != "" {
+			return nil
+		}
+		refused = hook
+		// Other admins fill the directory up while this registration stores its secret.
+		for range directory.MaxWebhooks {
+			if _, _, err := hooks.Register(ctx, admin, in); err != nil {
+				t.Error(err)
+			}
+		}
+		return nil
+	}
+	if _, _, err := hooks.Register(ctx, admin, in); code(err) != directory.CodeConflict {
+		t.Fatalf("registering past the bound: %v, want CONFLICT", err)
+	}
+	if secret, _ := store.Secret(ctx, refused); secret != "" {
+		t.Error("the refused registration's secret is still stored")
+	}
+}
