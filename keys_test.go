@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // Credentials from the command line reach a running server: API keys minted and revoked by the commands travel
@@ -60,17 +61,17 @@ func TestCredentialsFromTheCommandLine(t *testing.T) {
 			}
 			return nil
 		})
-		wantError(t, gql(t, s, request{Token: revoked, Query: createOfficeQ, Variables: input(officeInput())}), "UNAUTHENTICATED", "")
+		wantError(t, gql(t, s, request{Token: revoked, Query: createOfficeQ, Variables: apitest.Input(officeInput())}), "UNAUTHENTICATED", "")
 	})
 
 	t.Run("a JWT editor writes within its regions, named in the audit trail", func(t *testing.T) {
 		jwt := runCommand(t, s, "mint-jwt", "-name", "dai@iclei.org", "-role", "editor", "-regions", "east-asia")
-		mustGQL(t, s, jwt, updateOfficeQ, keyed("japan-office", 1, map[string]any{"name": "Japan Office", "kind": "COUNTRY_OFFICE",
+		mustGQL(t, s, jwt, updateOfficeQ, apitest.Keyed("japan-office", 1, map[string]any{"name": "Japan Office", "kind": "COUNTRY_OFFICE",
 			"region": "east-asia", "secretariat": "east-asia-secretariat", "address": map[string]any{"locality": "Tokyo", "country": "JP"}}), nil)
 		trail := auditTrail(t, s, admin, directory.GlobalID(directory.KindOffice, "japan-office"))
 		if len(trail) == 0 || trail[0].Actor != "jwt:dai@iclei.org" || trail[0].Action != "UPDATE" {
 			t.Errorf("latest audit entry = %+v, want an UPDATE by jwt:dai@iclei.org", trail)
 		}
-		wantError(t, gql(t, s, request{Token: jwt, Query: deleteOfficeQ, Variables: keyed("brussels-office", 1, nil)}), "FORBIDDEN", "")
+		wantError(t, gql(t, s, request{Token: jwt, Query: deleteOfficeQ, Variables: apitest.Keyed("brussels-office", 1, nil)}), "FORBIDDEN", "")
 	})
 }

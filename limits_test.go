@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // The limits the server applies to each client and request. How the GraphQL endpoint bounds a document is
@@ -24,9 +26,9 @@ func TestApplicationRateLimit(t *testing.T) {
 	s := startServer(t, map[string]string{"APPLICATION_LIMIT_PER_HOUR": "2", "RATE_LIMIT_PER_MINUTE": "0"})
 	st := openStore(t, s.MongoURI, s.Database)
 	for i := range 2 {
-		mustGQL(t, s, "", applyQ, input(edit(applicationInput(), "name", fmt.Sprintf("Town %d", i))), nil)
+		mustGQL(t, s, "", applyQ, apitest.Input(apitest.Edit(applicationInput(), "name", fmt.Sprintf("Town %d", i))), nil)
 	}
-	r := gql(t, s, request{Query: applyQ, Variables: input(edit(applicationInput(), "name", "Town 3"))})
+	r := gql(t, s, request{Query: applyQ, Variables: apitest.Input(apitest.Edit(applicationInput(), "name", "Town 3"))})
 	wantError(t, r, "RATE_LIMITED", "")
 	as, err := st.Applications(context.Background())
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/iclei/directory/checkpoint"
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // Several directory servers on one database, each a process of the built binary with a DATA_DIR of its own: the
@@ -220,13 +221,13 @@ func TestRacesAcrossServerProcesses(t *testing.T) {
 		t.Run("same-version updates of one office through each server", func(t *testing.T) {
 			t.Parallel()
 			const key = "contested-office"
-			mustGQL(t, a.testServer, admin, createOfficeQ, input(edit(officeInput(), "key", key)), nil)
+			mustGQL(t, a.testServer, admin, createOfficeQ, apitest.Input(apitest.Edit(officeInput(), "key", key)), nil)
 			won := map[string]int{}
 			for v := 1; v <= raceRounds; v++ {
 				waitServed(t, servers, fmt.Sprintf(`{ office(key: %q) { version } }`, key), "office.version", v)
 				rename := func(s *serverProcess) call {
 					return call{s: s, losing: []string{"CONFLICT"}, req: request{Token: admin, Query: updateOfficeQ,
-						Variables: keyed(key, v, edit(officeInput(), "name", fmt.Sprintf("Contested Office %d by %s", v+1, s.name)))}}
+						Variables: apitest.Keyed(key, v, apitest.Edit(officeInput(), "name", fmt.Sprintf("Contested Office %d by %s", v+1, s.name)))}}
 				}
 				won[servers[raceOnce(t, rename(a), rename(b))].name]++
 			}
@@ -249,12 +250,12 @@ func TestRacesAcrossServerProcesses(t *testing.T) {
 			for i := range raceRounds {
 				key := fmt.Sprintf("contested-office-%d", i)
 				x, y := servers[i%2], servers[(i+1)%2]
-				mustGQL(t, x.testServer, admin, createOfficeQ, input(edit(officeInput(), "key", key)), nil)
+				mustGQL(t, x.testServer, admin, createOfficeQ, apitest.Input(apitest.Edit(officeInput(), "key", key)), nil)
 				waitServed(t, servers, fmt.Sprintf(`{ office(key: %q) { version } }`, key), "office.version", 1)
 				w := raceOnce(t,
-					call{s: x, losing: []string{"CONFLICT"}, req: request{Token: admin, Query: deleteOfficeQ, Variables: keyed(key, 1, nil)}},
+					call{s: x, losing: []string{"CONFLICT"}, req: request{Token: admin, Query: deleteOfficeQ, Variables: apitest.Keyed(key, 1, nil)}},
 					call{s: y, losing: []string{"NOT_FOUND"}, req: request{Token: admin, Query: updateOfficeQ,
-						Variables: keyed(key, 1, edit(officeInput(), "name", "Updated Office "+strconv.Itoa(i)))}})
+						Variables: apitest.Keyed(key, 1, apitest.Edit(officeInput(), "name", "Updated Office "+strconv.Itoa(i)))}})
 				deleted[key] = w == 0
 				won[map[bool]string{true: "delete", false: "update"}[w == 0]]++
 			}
@@ -279,12 +280,12 @@ func TestRacesAcrossServerProcesses(t *testing.T) {
 			for i := range raceRounds {
 				org, person := fmt.Sprintf("contested-organization-%d", i), fmt.Sprintf("affiliated-person-%d", i)
 				x, y := servers[i%2], servers[(i+1)%2]
-				mustGQL(t, x.testServer, admin, createOrganizationQ, input(map[string]any{"key": org,
+				mustGQL(t, x.testServer, admin, createOrganizationQ, apitest.Input(map[string]any{"key": org,
 					"name": "Contested Organization " + strconv.Itoa(i), "country": "DE"}), nil)
 				waitServed(t, servers, fmt.Sprintf(`{ organization(key: %q) { version } }`, org), "organization.version", 1)
 				w := raceOnce(t,
-					call{s: x, losing: []string{"CONFLICT"}, req: request{Token: admin, Query: deleteOrganizationQ, Variables: keyed(org, 1, nil)}},
-					call{s: y, losing: []string{"BAD_USER_INPUT"}, req: request{Token: admin, Query: createPersonQ, Variables: input(map[string]any{
+					call{s: x, losing: []string{"CONFLICT"}, req: request{Token: admin, Query: deleteOrganizationQ, Variables: apitest.Keyed(org, 1, nil)}},
+					call{s: y, losing: []string{"BAD_USER_INPUT"}, req: request{Token: admin, Query: createPersonQ, Variables: apitest.Input(map[string]any{
 						"key": person, "name": "Affiliated Person " + strconv.Itoa(i),
 						"affiliations": []any{map[string]any{"title": "Director", "institution": map[string]any{"kind": "ORGANIZATION", "key": org}}}})}})
 				deleted[i] = w == 0
@@ -329,7 +330,7 @@ func TestWritesConvergeAcrossServerProcesses(t *testing.T) {
 	const poll = 500 * time.Millisecond // the default POLL_INTERVAL
 	servers, admin := startServers(t, 3, map[string]string{"POLL_INTERVAL": poll.String()})
 	const key = "converging-office"
-	mustGQL(t, servers[0].testServer, admin, createOfficeQ, input(edit(officeInput(), "key", key)), nil)
+	mustGQL(t, servers[0].testServer, admin, createOfficeQ, apitest.Input(apitest.Edit(officeInput(), "key", key)), nil)
 
 	const writes = 12
 	var lags []time.Duration
@@ -339,7 +340,7 @@ func TestWritesConvergeAcrossServerProcesses(t *testing.T) {
 		time.Sleep(rand.N(poll))
 		writer := servers[v%len(servers)]
 		var got struct{ UpdateOffice struct{ Version int } }
-		mustGQL(t, writer.testServer, admin, updateOfficeQ, keyed(key, v, edit(officeInput(), "name", fmt.Sprintf("Converging Office %d", v))), &got)
+		mustGQL(t, writer.testServer, admin, updateOfficeQ, apitest.Keyed(key, v, apitest.Edit(officeInput(), "name", fmt.Sprintf("Converging Office %d", v))), &got)
 		acked := time.Now()
 		if got.UpdateOffice.Version != v+1 {
 			t.Fatalf("server %s answered version %d, want %d", writer.name, got.UpdateOffice.Version, v+1)
@@ -443,8 +444,8 @@ func (l *writeLoad) run(ctx context.Context, wg *sync.WaitGroup, s *testServer, 
 				key := fmt.Sprintf("%s-%d-%d", prefix, g, i)
 				name := fmt.Sprintf("Load %s %d %d", prefix, g, i)
 				reqs := []request{
-					{Token: admin, Query: createOrganizationQ, Variables: input(map[string]any{"key": key, "name": name, "country": "FR"})},
-					{Token: admin, Query: updateOrganizationQ, Variables: keyed(key, 1, map[string]any{"name": name + " renamed", "country": "FR"})},
+					{Token: admin, Query: createOrganizationQ, Variables: apitest.Input(map[string]any{"key": key, "name": name, "country": "FR"})},
+					{Token: admin, Query: updateOrganizationQ, Variables: apitest.Keyed(key, 1, map[string]any{"name": name + " renamed", "country": "FR"})},
 				}
 				for v, req := range reqs {
 					r, err := s.post(ctx, req)
@@ -864,7 +865,7 @@ func BenchmarkWritesThroughServers(b *testing.B) {
 				wg.Go(func() {
 					for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
 						r, err := servers[int(i)%n].post(context.Background(), request{Token: admin, Query: createOrganizationQ,
-							Variables: input(map[string]any{"key": fmt.Sprintf("bench-%d", i), "name": fmt.Sprintf("Bench %d", i), "country": "FR"})})
+							Variables: apitest.Input(map[string]any{"key": fmt.Sprintf("bench-%d", i), "name": fmt.Sprintf("Bench %d", i), "country": "FR"})})
 						switch {
 						case err != nil:
 							failure.Store(err.Error())

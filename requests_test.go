@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/iclei/directory/auth"
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // Requests of the write path, and what a test reads of the directory besides them.
@@ -74,14 +74,11 @@ func signedJWT(t *testing.T, subject string, role directory.Role, regions ...str
 	return token
 }
 
-// leakWords are words of Go, driver and database error text that no client may see.
-var leakWords = []string{"mongo", "ferret", "sqlite", "bson", "runtime", "goroutine", ".go:"}
-
 // checkNoLeak fails the test if an error message shows Go or database error text.
 func checkNoLeak(t testing.TB, errs []gqlError) {
 	t.Helper()
 	for _, e := range errs {
-		for _, w := range leakWords {
+		for _, w := range apitest.LeakWords {
 			if strings.Contains(strings.ToLower(e.Message), w) {
 				t.Errorf("error message shows internal text %q: %s", w, e.Message)
 			}
@@ -185,19 +182,8 @@ func readStoredState(t *testing.T, s *testServer, st storeView) directoryState {
 	if state.Data, err = st.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	sortData(state.Data)
+	apitest.SortData(state.Data)
 	return state
-}
-
-// sortData orders the loaded records by key, so that two loads of the same data compare equal.
-func sortData(d *directory.Data) {
-	slices.SortFunc(d.Regions, func(a, b directory.Region) int { return strings.Compare(a.Code, b.Code) })
-	slices.SortFunc(d.Secretariats, func(a, b directory.Secretariat) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Offices, func(a, b directory.Office) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Cities, func(a, b directory.City) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Programs, func(a, b directory.Program) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Organizations, func(a, b directory.Organization) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.People, func(a, b directory.Person) int { return strings.Compare(a.Key, b.Key) })
 }
 
 // checkUnchanged fails the test unless the state is still before.
@@ -210,53 +196,6 @@ func checkUnchanged(t *testing.T, s *testServer, st storeView, before directoryS
 	if after.API != before.API {
 		t.Errorf("the API serves other data:\nbefore: %s\nafter:  %s", before.API, after.API)
 	}
-}
-
-// diffJSON shows the first lines where the JSON forms of a and b differ.
-func diffJSON(a, b any) string {
-	ja, _ := json.MarshalIndent(a, "", " ")
-	jb, _ := json.MarshalIndent(b, "", " ")
-	la, lb := strings.Split(string(ja), "\n"), strings.Split(string(jb), "\n")
-	var out []string
-	for i := 0; i < max(len(la), len(lb)) && len(out) < 20; i++ {
-		var x, y string
-		if i < len(la) {
-			x = la[i]
-		}
-		if i < len(lb) {
-			y = lb[i]
-		}
-		if x != y {
-			out = append(out, fmt.Sprintf("line %d: %s  =>  %s", i+1, strings.TrimSpace(x), strings.TrimSpace(y)))
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// omit marks a field edit removes from an input.
-var omit = &struct{}{}
-
-// edit returns a deep copy of the input with the field at the dotted path set to v, or removed for omit.
-func edit(in map[string]any, path string, v any) map[string]any {
-	var out map[string]any
-	b, _ := json.Marshal(in)
-	_ = json.Unmarshal(b, &out)
-	m := out
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
-		}
-		m = next
-	}
-	if v == omit {
-		delete(m, parts[len(parts)-1])
-	} else {
-		m[parts[len(parts)-1]] = v
-	}
-	return out
 }
 
 // The mutations, selecting what the tests read of their results.
@@ -288,17 +227,6 @@ func applicationInput() map[string]any {
 	return map[string]any{"name": "Hoi An", "country": "VN", "population": 152160, "category": "FULL",
 		"contactName": "Lan Nguyen", "email": "lan.nguyen@example.vn", "phone": "0235 3861 234",
 		"motivation": "Hoi An wants to share its heritage conservation and climate adaptation work."}
-}
-
-// vars builds the variables of a mutation.
-func input(in map[string]any) map[string]any { return map[string]any{"input": in} }
-
-func keyed(key string, version int, in map[string]any) map[string]any {
-	v := map[string]any{"key": key, "version": version}
-	if in != nil {
-		v["input"] = in
-	}
-	return v
 }
 
 func review(reference string, version int, decision string, extra ...any) map[string]any {

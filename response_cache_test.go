@@ -11,6 +11,7 @@ import (
 
 	"github.com/iclei/directory/auth"
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 	"github.com/iclei/directory/seed"
 )
 
@@ -163,7 +164,7 @@ func TestResponseCache(t *testing.T) {
 
 	t.Run("mutations are not cached", func(t *testing.T) {
 		body := graphQLBody(t, "mutation Apply($input: MembershipApplicationInput!) { applyForMembership(input: $input) { reference } }",
-			input(applicationInput()))
+			apitest.Input(applicationInput()))
 		refs := map[string]bool{}
 		for range 2 {
 			var resp struct {
@@ -203,7 +204,7 @@ func TestResponseCache(t *testing.T) {
 		var applied struct {
 			Data struct{ ApplyForMembership struct{ Reference string } }
 		}
-		if err := json.Unmarshal(post(graphQLBody(t, applyQ, input(applicationInput())), nil).Body, &applied); err != nil {
+		if err := json.Unmarshal(post(graphQLBody(t, applyQ, apitest.Input(applicationInput())), nil).Body, &applied); err != nil {
 			t.Fatal(err)
 		}
 		ref := applied.Data.ApplyForMembership.Reference

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+
+	"github.com/iclei/directory/internal/apitest"
 )
 
 const programKey = "2016-low-carbon-capacity-program-chinese-local-governments"
@@ -62,7 +64,7 @@ func TestSeedingTwiceChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(before, after) {
-			t.Errorf("store.Load returns different data after seeding again:\n%s", diffJSON(before, after))
+			t.Errorf("store.Load returns different data after seeding again:\n%s", apitest.DiffJSON(before, after))
 		}
 	})
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // The write path of the whole server: a mutation over HTTP becomes one entry of the change log on the real
@@ -50,14 +51,14 @@ func TestWritesReachTheDatabase(t *testing.T) {
 	rev0 := revision()
 
 	var created struct{ CreateOffice struct{ ID, Key string } }
-	mustGQL(t, s, admin, createOfficeQ, input(edit(edit(officeInput(), "key", key), "name", "E2E Office")), &created)
+	mustGQL(t, s, admin, createOfficeQ, apitest.Input(apitest.Edit(apitest.Edit(officeInput(), "key", key), "name", "E2E Office")), &created)
 	id := created.CreateOffice.ID
 	if o := stored(); o == nil || o.Name != "E2E Office" || o.Version != 1 || revision() != rev0+1 {
 		t.Fatalf("after the create: stored %+v at revision %d, want version 1 at %d", o, revision(), rev0+1)
 	}
 
 	var updated struct{ UpdateOffice struct{ Version int } }
-	mustGQL(t, s, admin, updateOfficeQ, keyed(key, 1, edit(officeInput(), "name", "E2E Office Renamed")), &updated)
+	mustGQL(t, s, admin, updateOfficeQ, apitest.Keyed(key, 1, apitest.Edit(officeInput(), "name", "E2E Office Renamed")), &updated)
 	var read struct{ Office struct{ Name string } }
 	mustGQL(t, s, "", `{ office(key: "e2e-office") { name } }`, nil, &read)
 	if updated.UpdateOffice.Version != 2 || read.Office.Name != "E2E Office Renamed" {
@@ -73,8 +74,8 @@ func TestWritesReachTheDatabase(t *testing.T) {
 			vars        map[string]any
 			code, field string
 		}{
-			{updateOfficeQ, keyed(key, 1, officeInput()), "CONFLICT", "version"},
-			{createOfficeQ, input(edit(officeInput(), "phone", "abc")), "BAD_USER_INPUT", "input.phone"},
+			{updateOfficeQ, apitest.Keyed(key, 1, officeInput()), "CONFLICT", "version"},
+			{createOfficeQ, apitest.Input(apitest.Edit(officeInput(), "phone", "abc")), "BAD_USER_INPUT", "input.phone"},
 		} {
 			before := readState(t, s, st)
 			wantError(t, gql(t, s, request{Query: c.query, Variables: c.vars, Token: admin}), c.code, c.field)
@@ -82,7 +83,7 @@ func TestWritesReachTheDatabase(t *testing.T) {
 		}
 	})
 
-	mustGQL(t, s, admin, deleteOfficeQ, keyed(key, 2, nil), nil)
+	mustGQL(t, s, admin, deleteOfficeQ, apitest.Keyed(key, 2, nil), nil)
 	var node struct{ Node any }
 	mustGQL(t, s, "", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, &node)
 	if o := stored(); o != nil || node.Node != nil || revision() != rev0+3 {
@@ -120,7 +121,7 @@ func TestConcurrentWritesOnTheDatabaseHaveOneWinner(t *testing.T) {
 	rev0, _ := st.Revision(ctx)
 	reqs := make([]request, n)
 	for i := range reqs {
-		reqs[i] = request{Query: updateOfficeQ, Token: admin, Variables: keyed("korea-office", 1, map[string]any{
+		reqs[i] = request{Query: updateOfficeQ, Token: admin, Variables: apitest.Keyed("korea-office", 1, map[string]any{
 			"name": fmt.Sprintf("Korea Office %d", i), "kind": "COUNTRY_OFFICE", "region": "east-asia",
 			"secretariat": "east-asia-secretariat", "address": map[string]any{"locality": "Seoul", "country": "KR"}})}
 	}
@@ -165,7 +166,7 @@ func TestApplicationsReachTheDatabase(t *testing.T) {
 	apply := func(name string) string {
 		t.Helper()
 		var a struct{ ApplyForMembership struct{ Reference string } }
-		mustGQL(t, s, "", applyQ, input(edit(applicationInput(), "name", name)), &a)
+		mustGQL(t, s, "", applyQ, apitest.Input(apitest.Edit(applicationInput(), "name", name)), &a)
 		if !referencePattern.MatchString(a.ApplyForMembership.Reference) {
 			t.Errorf("reference %q does not look like ICLEI-XXXXX-XXXXX-XXXXX", a.ApplyForMembership.Reference)
 		}
@@ -209,7 +210,7 @@ func TestApplicationsReachTheDatabase(t *testing.T) {
 		before.Data.Revision, after.Data.Revision = 0, 0
 		before.Data.PublicRevision, after.Data.PublicRevision = 0, 0
 		if !reflect.DeepEqual(after.Data, before.Data) {
-			t.Errorf("a rejection changed the directory:\n%s", diffJSON(before.Data, after.Data))
+			t.Errorf("a rejection changed the directory:\n%s", apitest.DiffJSON(before.Data, after.Data))
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/iclei/directory/auth"
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph"
+	"github.com/iclei/directory/internal/apitest"
 	"github.com/iclei/directory/seed"
 )
 
@@ -166,14 +167,11 @@ func (s *api) queryError(t testing.TB, req request, code string) apiError {
 	return r.Errors[0]
 }
 
-// leakWords are words of Go, driver and database error text that no client may see.
-var leakWords = []string{"mongo", "ferret", "sqlite", "bson", "runtime", "goroutine", ".go:"}
-
 // checkNoLeak fails the test if an error message shows Go or database error text.
 func checkNoLeak(t testing.TB, errs []apiError) {
 	t.Helper()
 	for _, e := range errs {
-		for _, w := range leakWords {
+		for _, w := range apitest.LeakWords {
 			if strings.Contains(strings.ToLower(e.Message), w) {
 				t.Errorf("error message shows internal text %q: %s", w, e.Message)
 			}

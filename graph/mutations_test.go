@@ -18,6 +18,7 @@ import (
 
 	"github.com/iclei/directory/auth"
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // The write path through the GraphQL API: what each mutation makes of its input and answers, bad input,
@@ -70,19 +71,8 @@ func readStoredState(t *testing.T, s *api) directoryState {
 	if state.Data, err = s.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	sortData(state.Data)
+	apitest.SortData(state.Data)
 	return state
-}
-
-// sortData orders the loaded records by key, so that two loads of the same data compare equal.
-func sortData(d *directory.Data) {
-	slices.SortFunc(d.Regions, func(a, b directory.Region) int { return strings.Compare(a.Code, b.Code) })
-	slices.SortFunc(d.Secretariats, func(a, b directory.Secretariat) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Offices, func(a, b directory.Office) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Cities, func(a, b directory.City) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Programs, func(a, b directory.Program) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.Organizations, func(a, b directory.Organization) int { return strings.Compare(a.Key, b.Key) })
-	slices.SortFunc(d.People, func(a, b directory.Person) int { return strings.Compare(a.Key, b.Key) })
 }
 
 // checkUnchanged fails the test unless the state is still before.
@@ -95,53 +85,6 @@ func checkUnchanged(t *testing.T, s *api, before directoryState) {
 	if after.API != before.API {
 		t.Errorf("the API serves other data:\nbefore: %s\nafter:  %s", before.API, after.API)
 	}
-}
-
-// diffJSON shows the first lines where the JSON forms of a and b differ.
-func diffJSON(a, b any) string {
-	ja, _ := json.MarshalIndent(a, "", " ")
-	jb, _ := json.MarshalIndent(b, "", " ")
-	la, lb := strings.Split(string(ja), "\n"), strings.Split(string(jb), "\n")
-	var out []string
-	for i := 0; i < max(len(la), len(lb)) && len(out) < 20; i++ {
-		var x, y string
-		if i < len(la) {
-			x = la[i]
-		}
-		if i < len(lb) {
-			y = lb[i]
-		}
-		if x != y {
-			out = append(out, fmt.Sprintf("line %d: %s  =>  %s", i+1, strings.TrimSpace(x), strings.TrimSpace(y)))
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// omit marks a field edit removes from an input.
-var omit = &struct{}{}
-
-// edit returns a deep copy of the input with the field at the dotted path set to v, or removed for omit.
-func edit(in map[string]any, path string, v any) map[string]any {
-	var out map[string]any
-	b, _ := json.Marshal(in)
-	_ = json.Unmarshal(b, &out)
-	m := out
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
-		}
-		m = next
-	}
-	if v == omit {
-		delete(m, parts[len(parts)-1])
-	} else {
-		m[parts[len(parts)-1]] = v
-	}
-	return out
 }
 
 // The mutations, selecting what the tests read of their results.
@@ -198,17 +141,6 @@ func applicationInput() map[string]any {
 		"motivation": "Hoi An wants to share its heritage conservation and climate adaptation work."}
 }
 
-// vars builds the variables of a mutation.
-func input(in map[string]any) map[string]any { return map[string]any{"input": in} }
-
-func keyed(key string, version int, in map[string]any) map[string]any {
-	v := map[string]any{"key": key, "version": version}
-	if in != nil {
-		v["input"] = in
-	}
-	return v
-}
-
 func review(reference string, version int, decision string, extra ...any) map[string]any {
 	v := map[string]any{"reference": reference, "version": version, "decision": decision}
 	for i := 0; i+1 < len(extra); i += 2 {
@@ -238,22 +170,22 @@ const (
 // writeFixtures writes the fixtures as an admin.
 func writeFixtures(t *testing.T, s *api, admin string) fixtures {
 	t.Helper()
-	mustGQL(t, s, admin, createOfficeQ, input(edit(officeInput(), "key", fixOffice)), nil)
-	mustGQL(t, s, admin, createCityQ, input(edit(cityInput(), "key", fixCity)), nil)
-	mustGQL(t, s, admin, createCityQ, input(map[string]any{"key": fixMember, "name": "Fixture Member", "country": "VN"}), nil)
-	mustGQL(t, s, admin, grantMembershipQ, input(map[string]any{"city": fixMember, "cityVersion": 1, "category": "FULL", "since": "2020-01-01"}), nil)
-	mustGQL(t, s, admin, createCityQ, input(map[string]any{"key": fixEnded, "name": "Fixture Ended", "country": "DE"}), nil)
-	mustGQL(t, s, admin, grantMembershipQ, input(map[string]any{"city": fixEnded, "cityVersion": 1, "category": "FULL", "since": "2018-01-01"}), nil)
-	mustGQL(t, s, admin, endMembershipQ, input(map[string]any{"city": fixEnded, "cityVersion": 2, "membership": "m1", "until": "2021-06-30"}), nil)
-	mustGQL(t, s, admin, createProgramQ, input(edit(programInput(), "key", fixProgram)), nil)
-	mustGQL(t, s, admin, createOrganizationQ, input(edit(organizationInput(), "key", fixOrganization)), nil)
-	mustGQL(t, s, admin, createPersonQ, input(edit(personInput(), "key", fixPerson)), nil)
+	mustGQL(t, s, admin, createOfficeQ, apitest.Input(apitest.Edit(officeInput(), "key", fixOffice)), nil)
+	mustGQL(t, s, admin, createCityQ, apitest.Input(apitest.Edit(cityInput(), "key", fixCity)), nil)
+	mustGQL(t, s, admin, createCityQ, apitest.Input(map[string]any{"key": fixMember, "name": "Fixture Member", "country": "VN"}), nil)
+	mustGQL(t, s, admin, grantMembershipQ, apitest.Input(map[string]any{"city": fixMember, "cityVersion": 1, "category": "FULL", "since": "2020-01-01"}), nil)
+	mustGQL(t, s, admin, createCityQ, apitest.Input(map[string]any{"key": fixEnded, "name": "Fixture Ended", "country": "DE"}), nil)
+	mustGQL(t, s, admin, grantMembershipQ, apitest.Input(map[string]any{"city": fixEnded, "cityVersion": 1, "category": "FULL", "since": "2018-01-01"}), nil)
+	mustGQL(t, s, admin, endMembershipQ, apitest.Input(map[string]any{"city": fixEnded, "cityVersion": 2, "membership": "m1", "until": "2021-06-30"}), nil)
+	mustGQL(t, s, admin, createProgramQ, apitest.Input(apitest.Edit(programInput(), "key", fixProgram)), nil)
+	mustGQL(t, s, admin, createOrganizationQ, apitest.Input(apitest.Edit(organizationInput(), "key", fixOrganization)), nil)
+	mustGQL(t, s, admin, createPersonQ, apitest.Input(apitest.Edit(personInput(), "key", fixPerson)), nil)
 
 	var f fixtures
 	var a struct{ ApplyForMembership struct{ Reference string } }
-	mustGQL(t, s, "", applyQ, input(applicationInput()), &a)
+	mustGQL(t, s, "", applyQ, apitest.Input(applicationInput()), &a)
 	f.submitted = a.ApplyForMembership.Reference
-	mustGQL(t, s, "", applyQ, input(edit(applicationInput(), "name", "Decided Town")), &a)
+	mustGQL(t, s, "", applyQ, apitest.Input(apitest.Edit(applicationInput(), "name", "Decided Town")), &a)
 	f.decided = a.ApplyForMembership.Reference
 	mustGQL(t, s, admin, reviewQ, review(f.decided, 1, "REJECT", "note", "Not a local government."), nil)
 	return f
@@ -306,181 +238,181 @@ func TestMutationBadInputChangesNothing(t *testing.T) {
 
 	cases := []writeCase{
 		// createOffice
-		{name: "createOffice/without a name", query: createOfficeQ, vars: input(edit(o, "name", omit)), code: bad, field: "$input.name"},
-		{name: "createOffice/with an empty name", query: createOfficeQ, vars: input(edit(o, "name", "  ")), code: bad, field: "input.name"},
-		{name: "createOffice/with a name too long", query: createOfficeQ, vars: input(edit(o, "name", long(201))), code: bad, field: "input.name"},
-		{name: "createOffice/with a control character in the name", query: createOfficeQ, vars: input(edit(o, "name", "Bad\u0007Office")), code: bad, field: "input.name"},
-		{name: "createOffice/with a line break in the name", query: createOfficeQ, vars: input(edit(o, "name", "Bad\nOffice")), code: bad, field: "input.name"},
-		{name: "createOffice/with a control character in a label", query: createOfficeQ, vars: input(edit(o, "labels", []any{"ok", "tab\there"})), code: bad, field: "input.labels"},
-		{name: "createOffice/with an unknown kind", query: createOfficeQ, vars: input(edit(o, "kind", "CASTLE")), code: bad, field: "$input.kind"},
-		{name: "createOffice/with an unknown region", query: createOfficeQ, vars: input(edit(o, "region", "atlantis")), code: bad, field: "input.region"},
-		{name: "createOffice/with an unknown country", query: createOfficeQ, vars: input(edit(o, "address.country", "XX")), code: bad, field: "input.address.country"},
-		{name: "createOffice/without a country", query: createOfficeQ, vars: input(edit(o, "address.country", "")), code: bad, field: "input.address.country"},
-		{name: "createOffice/with an unknown postal country", query: createOfficeQ, vars: input(edit(o, "postalAddress", map[string]any{"street": []any{"PO Box 1"}, "country": "XX"})), code: bad, field: "input.postalAddress.country"},
-		{name: "createOffice/with an address of neither street nor locality", query: createOfficeQ, vars: input(edit(o, "address", map[string]any{"country": "BE"})), code: bad, field: "input.address"},
-		{name: "createOffice/with a postal code too long", query: createOfficeQ, vars: input(edit(o, "address.postalCode", long(21))), code: bad, field: "input.address.postalCode"},
-		{name: "createOffice/with an unknown secretariat", query: createOfficeQ, vars: input(edit(o, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
-		{name: "createOffice/with a phone of letters", query: createOfficeQ, vars: input(edit(o, "phone", "abc")), code: bad, field: "input.phone"},
-		{name: "createOffice/with a phone too short", query: createOfficeQ, vars: input(edit(o, "phone", "+1 555")), code: bad, field: "input.phone"},
-		{name: "createOffice/with a phone too long", query: createOfficeQ, vars: input(edit(o, "phone", "+32 2 "+strings.Repeat("1", 40))), code: bad, field: "input.phone"},
-		{name: "createOffice/with a bad fax", query: createOfficeQ, vars: input(edit(o, "fax", "fax me")), code: bad, field: "input.fax"},
-		{name: "createOffice/with a bad email", query: createOfficeQ, vars: input(edit(o, "email", "office-at-example.org")), code: bad, field: "input.email"},
-		{name: "createOffice/with an email with a display name", query: createOfficeQ, vars: input(edit(o, "email", "Office <office@example.org>")), code: bad, field: "input.email"},
-		{name: "createOffice/with an ftp website", query: createOfficeQ, vars: input(edit(o, "website", "ftp://x")), code: bad, field: "input.website"},
-		{name: "createOffice/with a website that is not a URL", query: createOfficeQ, vars: input(edit(o, "website", "not a url")), code: bad, field: "input.website"},
-		{name: "createOffice/with a website with credentials", query: createOfficeQ, vars: input(edit(o, "website", "https://user:pw@example.org")), code: bad, field: "input.website"},
-		{name: "createOffice/with latitude 91", query: createOfficeQ, vars: input(edit(o, "location", map[string]any{"latitude": 91, "longitude": 4.35})), code: bad, field: "input.location.latitude"},
-		{name: "createOffice/with longitude 181", query: createOfficeQ, vars: input(edit(o, "location", map[string]any{"latitude": 50.85, "longitude": 181})), code: bad, field: "input.location.longitude"},
-		{name: "createOffice/with a key that breaks the key rules", query: createOfficeQ, vars: input(edit(o, "key", "Bad_Key")), code: bad, field: "input.key"},
-		{name: "createOffice/with a key with a double hyphen", query: createOfficeQ, vars: input(edit(o, "key", "bad--key")), code: bad, field: "input.key"},
-		{name: "createOffice/with a key too long", query: createOfficeQ, vars: input(edit(o, "key", long(81))), code: bad, field: "input.key"},
-		{name: "createOffice/with a name no key derives from", query: createOfficeQ, vars: input(edit(o, "name", "!!!")), code: bad, field: "input.key"},
-		{name: "createOffice/with a key that is taken", query: createOfficeQ, vars: input(edit(o, "key", "korea-office")), code: conflict, field: "input.key"},
-		{name: "createOffice/without a token, even with bad input", query: createOfficeQ, vars: input(edit(o, "region", "atlantis")), token: "-", code: unauth},
+		{name: "createOffice/without a name", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "name", apitest.Omit)), code: bad, field: "$input.name"},
+		{name: "createOffice/with an empty name", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "name", "  ")), code: bad, field: "input.name"},
+		{name: "createOffice/with a name too long", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "name", long(201))), code: bad, field: "input.name"},
+		{name: "createOffice/with a control character in the name", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "name", "Bad\u0007Office")), code: bad, field: "input.name"},
+		{name: "createOffice/with a line break in the name", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "name", "Bad\nOffice")), code: bad, field: "input.name"},
+		{name: "createOffice/with a control character in a label", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "labels", []any{"ok", "tab\there"})), code: bad, field: "input.labels"},
+		{name: "createOffice/with an unknown kind", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "kind", "CASTLE")), code: bad, field: "$input.kind"},
+		{name: "createOffice/with an unknown region", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "region", "atlantis")), code: bad, field: "input.region"},
+		{name: "createOffice/with an unknown country", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "address.country", "XX")), code: bad, field: "input.address.country"},
+		{name: "createOffice/without a country", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "address.country", "")), code: bad, field: "input.address.country"},
+		{name: "createOffice/with an unknown postal country", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "postalAddress", map[string]any{"street": []any{"PO Box 1"}, "country": "XX"})), code: bad, field: "input.postalAddress.country"},
+		{name: "createOffice/with an address of neither street nor locality", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "address", map[string]any{"country": "BE"})), code: bad, field: "input.address"},
+		{name: "createOffice/with a postal code too long", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "address.postalCode", long(21))), code: bad, field: "input.address.postalCode"},
+		{name: "createOffice/with an unknown secretariat", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
+		{name: "createOffice/with a phone of letters", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "phone", "abc")), code: bad, field: "input.phone"},
+		{name: "createOffice/with a phone too short", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "phone", "+1 555")), code: bad, field: "input.phone"},
+		{name: "createOffice/with a phone too long", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "phone", "+32 2 "+strings.Repeat("1", 40))), code: bad, field: "input.phone"},
+		{name: "createOffice/with a bad fax", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "fax", "fax me")), code: bad, field: "input.fax"},
+		{name: "createOffice/with a bad email", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "email", "office-at-example.org")), code: bad, field: "input.email"},
+		{name: "createOffice/with an email with a display name", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "email", "Office <office@example.org>")), code: bad, field: "input.email"},
+		{name: "createOffice/with an ftp website", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "website", "ftp://x")), code: bad, field: "input.website"},
+		{name: "createOffice/with a website that is not a URL", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "website", "not a url")), code: bad, field: "input.website"},
+		{name: "createOffice/with a website with credentials", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "website", "https://user:pw@example.org")), code: bad, field: "input.website"},
+		{name: "createOffice/with latitude 91", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "location", map[string]any{"latitude": 91, "longitude": 4.35})), code: bad, field: "input.location.latitude"},
+		{name: "createOffice/with longitude 181", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "location", map[string]any{"latitude": 50.85, "longitude": 181})), code: bad, field: "input.location.longitude"},
+		{name: "createOffice/with a key that breaks the key rules", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "key", "Bad_Key")), code: bad, field: "input.key"},
+		{name: "createOffice/with a key with a double hyphen", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "key", "bad--key")), code: bad, field: "input.key"},
+		{name: "createOffice/with a key too long", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "key", long(81))), code: bad, field: "input.key"},
+		{name: "createOffice/with a name no key derives from", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "name", "!!!")), code: bad, field: "input.key"},
+		{name: "createOffice/with a key that is taken", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "key", "korea-office")), code: conflict, field: "input.key"},
+		{name: "createOffice/without a token, even with bad input", query: createOfficeQ, vars: apitest.Input(apitest.Edit(o, "region", "atlantis")), token: "-", code: unauth},
 		// updateOffice
-		{name: "updateOffice/changing the key", query: updateOfficeQ, vars: keyed(fixOffice, 1, edit(o, "key", "another-office")), code: bad, field: "input.key"},
-		{name: "updateOffice/at version 0", query: updateOfficeQ, vars: keyed(fixOffice, 0, o), code: bad, field: "version"},
-		{name: "updateOffice/at a stale version", query: updateOfficeQ, vars: keyed("korea-office", 7, edit(o, "region", "east-asia")), code: conflict, field: "version"},
-		{name: "updateOffice/of an unknown office", query: updateOfficeQ, vars: keyed("atlantis-office", 1, o), code: notFound},
-		{name: "updateOffice/with a bad phone", query: updateOfficeQ, vars: keyed(fixOffice, 1, edit(o, "phone", "abc")), code: bad, field: "input.phone"},
-		{name: "updateOffice/with an unknown country", query: updateOfficeQ, vars: keyed(fixOffice, 1, edit(o, "address.country", "XX")), code: bad, field: "input.address.country"},
+		{name: "updateOffice/changing the key", query: updateOfficeQ, vars: apitest.Keyed(fixOffice, 1, apitest.Edit(o, "key", "another-office")), code: bad, field: "input.key"},
+		{name: "updateOffice/at version 0", query: updateOfficeQ, vars: apitest.Keyed(fixOffice, 0, o), code: bad, field: "version"},
+		{name: "updateOffice/at a stale version", query: updateOfficeQ, vars: apitest.Keyed("korea-office", 7, apitest.Edit(o, "region", "east-asia")), code: conflict, field: "version"},
+		{name: "updateOffice/of an unknown office", query: updateOfficeQ, vars: apitest.Keyed("atlantis-office", 1, o), code: notFound},
+		{name: "updateOffice/with a bad phone", query: updateOfficeQ, vars: apitest.Keyed(fixOffice, 1, apitest.Edit(o, "phone", "abc")), code: bad, field: "input.phone"},
+		{name: "updateOffice/with an unknown country", query: updateOfficeQ, vars: apitest.Keyed(fixOffice, 1, apitest.Edit(o, "address.country", "XX")), code: bad, field: "input.address.country"},
 		{name: "updateOffice/changing the kind of a secretariat's head office", query: updateOfficeQ,
-			vars: keyed("east-asia-secretariat", 1, map[string]any{"name": "East Asia Secretariat", "kind": "COUNTRY_OFFICE", "region": "east-asia",
+			vars: apitest.Keyed("east-asia-secretariat", 1, map[string]any{"name": "East Asia Secretariat", "kind": "COUNTRY_OFFICE", "region": "east-asia",
 				"address": map[string]any{"locality": "Seoul", "country": "KR"}}), code: conflict},
 		// deleteOffice
-		{name: "deleteOffice/of an unknown office", query: deleteOfficeQ, vars: keyed("atlantis-office", 1, nil), code: notFound},
-		{name: "deleteOffice/at a stale version", query: deleteOfficeQ, vars: keyed(fixOffice, 2, nil), code: conflict, field: "version"},
-		{name: "deleteOffice/at version 0", query: deleteOfficeQ, vars: keyed(fixOffice, 0, nil), code: bad, field: "version"},
-		{name: "deleteOffice/of a secretariat's head office", query: deleteOfficeQ, vars: keyed("east-asia-secretariat", 1, nil), code: conflict},
+		{name: "deleteOffice/of an unknown office", query: deleteOfficeQ, vars: apitest.Keyed("atlantis-office", 1, nil), code: notFound},
+		{name: "deleteOffice/at a stale version", query: deleteOfficeQ, vars: apitest.Keyed(fixOffice, 2, nil), code: conflict, field: "version"},
+		{name: "deleteOffice/at version 0", query: deleteOfficeQ, vars: apitest.Keyed(fixOffice, 0, nil), code: bad, field: "version"},
+		{name: "deleteOffice/of a secretariat's head office", query: deleteOfficeQ, vars: apitest.Keyed("east-asia-secretariat", 1, nil), code: conflict},
 		// createCity
-		{name: "createCity/with an empty name", query: createCityQ, vars: input(edit(c, "name", "")), code: bad, field: "input.name"},
-		{name: "createCity/with a name too long", query: createCityQ, vars: input(edit(c, "name", long(201))), code: bad, field: "input.name"},
-		{name: "createCity/with a control character in the government", query: createCityQ, vars: input(edit(c, "government", "City\u001bCouncil")), code: bad, field: "input.government"},
-		{name: "createCity/with an unknown country", query: createCityQ, vars: input(edit(c, "country", "XX")), code: bad, field: "input.country"},
-		{name: "createCity/with an empty country", query: createCityQ, vars: input(edit(c, "country", "")), code: bad, field: "input.country"},
-		{name: "createCity/with an unknown kind", query: createCityQ, vars: input(edit(c, "kind", "VILLAGE")), code: bad, field: "$input.kind"},
-		{name: "createCity/with an unknown parent", query: createCityQ, vars: input(edit(c, "parent", "atlantis")), code: bad, field: "input.parent"},
-		{name: "createCity/as its own parent", query: createCityQ, vars: input(edit(edit(c, "key", "self-parent"), "parent", "self-parent")), code: bad, field: "input.parent"},
-		{name: "createCity/with a negative population", query: createCityQ, vars: input(edit(c, "population", -1)), code: bad, field: "input.population"},
-		{name: "createCity/with a bad language tag", query: createCityQ, vars: input(edit(c, "localNames", []any{map[string]any{"lang": "not a tag", "name": "X"}})), code: bad, field: "input.localNames.lang"},
-		{name: "createCity/with an empty local name", query: createCityQ, vars: input(edit(c, "localNames", []any{map[string]any{"lang": "de", "name": ""}})), code: bad, field: "input.localNames.name"},
-		{name: "createCity/with longitude 181", query: createCityQ, vars: input(edit(c, "location", map[string]any{"latitude": 0, "longitude": 181})), code: bad, field: "input.location.longitude"},
-		{name: "createCity/with latitude -91", query: createCityQ, vars: input(edit(c, "location", map[string]any{"latitude": -91, "longitude": 0})), code: bad, field: "input.location.latitude"},
-		{name: "createCity/with a key that breaks the key rules", query: createCityQ, vars: input(edit(c, "key", "-bad-")), code: bad, field: "input.key"},
-		{name: "createCity/with a key that is taken", query: createCityQ, vars: input(edit(c, "key", "seoul")), code: conflict, field: "input.key"},
+		{name: "createCity/with an empty name", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "name", "")), code: bad, field: "input.name"},
+		{name: "createCity/with a name too long", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "name", long(201))), code: bad, field: "input.name"},
+		{name: "createCity/with a control character in the government", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "government", "City\u001bCouncil")), code: bad, field: "input.government"},
+		{name: "createCity/with an unknown country", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "country", "XX")), code: bad, field: "input.country"},
+		{name: "createCity/with an empty country", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "country", "")), code: bad, field: "input.country"},
+		{name: "createCity/with an unknown kind", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "kind", "VILLAGE")), code: bad, field: "$input.kind"},
+		{name: "createCity/with an unknown parent", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "parent", "atlantis")), code: bad, field: "input.parent"},
+		{name: "createCity/as its own parent", query: createCityQ, vars: apitest.Input(apitest.Edit(apitest.Edit(c, "key", "self-parent"), "parent", "self-parent")), code: bad, field: "input.parent"},
+		{name: "createCity/with a negative population", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "population", -1)), code: bad, field: "input.population"},
+		{name: "createCity/with a bad language tag", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "localNames", []any{map[string]any{"lang": "not a tag", "name": "X"}})), code: bad, field: "input.localNames.lang"},
+		{name: "createCity/with an empty local name", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "localNames", []any{map[string]any{"lang": "de", "name": ""}})), code: bad, field: "input.localNames.name"},
+		{name: "createCity/with longitude 181", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "location", map[string]any{"latitude": 0, "longitude": 181})), code: bad, field: "input.location.longitude"},
+		{name: "createCity/with latitude -91", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "location", map[string]any{"latitude": -91, "longitude": 0})), code: bad, field: "input.location.latitude"},
+		{name: "createCity/with a key that breaks the key rules", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "key", "-bad-")), code: bad, field: "input.key"},
+		{name: "createCity/with a key that is taken", query: createCityQ, vars: apitest.Input(apitest.Edit(c, "key", "seoul")), code: conflict, field: "input.key"},
 		// updateCity
-		{name: "updateCity/changing the key", query: updateCityQ, vars: keyed(fixCity, 1, edit(c, "key", "other-city")), code: bad, field: "input.key"},
-		{name: "updateCity/at version 0", query: updateCityQ, vars: keyed(fixCity, 0, c), code: bad, field: "version"},
-		{name: "updateCity/at a stale version", query: updateCityQ, vars: keyed("seoul", 4, seoul), code: conflict, field: "version"},
-		{name: "updateCity/of an unknown city", query: updateCityQ, vars: keyed("atlantis", 1, c), code: notFound},
-		{name: "updateCity/under its own district", query: updateCityQ, vars: keyed("tianjin", 1, map[string]any{"name": "Tianjin", "country": "CN", "parent": "tianjin-eco-city"}), code: bad, field: "input.parent"},
-		{name: "updateCity/as its own parent", query: updateCityQ, vars: keyed(fixCity, 1, edit(c, "parent", fixCity)), code: bad, field: "input.parent"},
-		{name: "updateCity/with an unknown country", query: updateCityQ, vars: keyed(fixCity, 1, edit(c, "country", "XX")), code: bad, field: "input.country"},
+		{name: "updateCity/changing the key", query: updateCityQ, vars: apitest.Keyed(fixCity, 1, apitest.Edit(c, "key", "other-city")), code: bad, field: "input.key"},
+		{name: "updateCity/at version 0", query: updateCityQ, vars: apitest.Keyed(fixCity, 0, c), code: bad, field: "version"},
+		{name: "updateCity/at a stale version", query: updateCityQ, vars: apitest.Keyed("seoul", 4, seoul), code: conflict, field: "version"},
+		{name: "updateCity/of an unknown city", query: updateCityQ, vars: apitest.Keyed("atlantis", 1, c), code: notFound},
+		{name: "updateCity/under its own district", query: updateCityQ, vars: apitest.Keyed("tianjin", 1, map[string]any{"name": "Tianjin", "country": "CN", "parent": "tianjin-eco-city"}), code: bad, field: "input.parent"},
+		{name: "updateCity/as its own parent", query: updateCityQ, vars: apitest.Keyed(fixCity, 1, apitest.Edit(c, "parent", fixCity)), code: bad, field: "input.parent"},
+		{name: "updateCity/with an unknown country", query: updateCityQ, vars: apitest.Keyed(fixCity, 1, apitest.Edit(c, "country", "XX")), code: bad, field: "input.country"},
 		// deleteCity
-		{name: "deleteCity/of an unknown city", query: deleteCityQ, vars: keyed("atlantis", 1, nil), code: notFound},
-		{name: "deleteCity/at a stale version", query: deleteCityQ, vars: keyed(fixCity, 3, nil), code: conflict, field: "version"},
-		{name: "deleteCity/of a city that takes part in the program", query: deleteCityQ, vars: keyed("beijing", 1, nil), code: conflict},
-		{name: "deleteCity/of the program's host city", query: deleteCityQ, vars: keyed("seoul", 1, nil), code: conflict},
-		{name: "deleteCity/of a city with districts", query: deleteCityQ, vars: keyed("shenzhen", 1, nil), code: conflict},
+		{name: "deleteCity/of an unknown city", query: deleteCityQ, vars: apitest.Keyed("atlantis", 1, nil), code: notFound},
+		{name: "deleteCity/at a stale version", query: deleteCityQ, vars: apitest.Keyed(fixCity, 3, nil), code: conflict, field: "version"},
+		{name: "deleteCity/of a city that takes part in the program", query: deleteCityQ, vars: apitest.Keyed("beijing", 1, nil), code: conflict},
+		{name: "deleteCity/of the program's host city", query: deleteCityQ, vars: apitest.Keyed("seoul", 1, nil), code: conflict},
+		{name: "deleteCity/of a city with districts", query: deleteCityQ, vars: apitest.Keyed("shenzhen", 1, nil), code: conflict},
 		// createProgram
-		{name: "createProgram/with an empty title", query: createProgramQ, vars: input(edit(p, "title", " ")), code: bad, field: "input.title"},
-		{name: "createProgram/with a title too long", query: createProgramQ, vars: input(edit(p, "title", long(301))), code: bad, field: "input.title"},
-		{name: "createProgram/with a summary too long", query: createProgramQ, vars: input(edit(p, "summary", long(5001))), code: bad, field: "input.summary"},
-		{name: "createProgram/with an escape character in the summary", query: createProgramQ, vars: input(edit(p, "summary", "red \u001b[31m text")), code: bad, field: "input.summary"},
-		{name: "createProgram/with an unknown kind", query: createProgramQ, vars: input(edit(p, "kind", "PARTY")), code: bad, field: "$input.kind"},
-		{name: "createProgram/with an unknown region", query: createProgramQ, vars: input(edit(p, "region", "atlantis")), code: bad, field: "input.region"},
-		{name: "createProgram/with an unknown host city", query: createProgramQ, vars: input(edit(p, "hostCity", "atlantis")), code: bad, field: "input.hostCity"},
-		{name: "createProgram/ending before it starts", query: createProgramQ, vars: input(edit(edit(p, "startDate", "2016-04-29"), "endDate", "2016-04-20")), code: bad, field: "input.endDate"},
-		{name: "createProgram/starting before 1990", query: createProgramQ, vars: input(edit(p, "startDate", "1989-12-31")), code: bad, field: "input.startDate"},
-		{name: "createProgram/with a date that is not a date", query: createProgramQ, vars: input(edit(p, "startDate", "2016-13-45")), code: bad, field: "input.startDate"},
-		{name: "createProgram/with a negative delegate count", query: createProgramQ, vars: input(edit(p, "delegateCount", -3)), code: bad, field: "input.delegateCount"},
-		{name: "createProgram/with a participant twice", query: createProgramQ, vars: input(edit(p, "participants", []any{"beijing", "seoul", "beijing"})), code: bad, field: "input.participants"},
-		{name: "createProgram/with an unknown participant", query: createProgramQ, vars: input(edit(p, "participants", []any{"beijing", "atlantis"})), code: bad, field: "input.participants"},
-		{name: "createProgram/with an unknown organizer", query: createProgramQ, vars: input(edit(p, "organizers", []any{map[string]any{"kind": "SECRETARIAT", "key": "atlantis-secretariat"}})), code: bad, field: "input.organizers"},
-		{name: "createProgram/with an organizer twice", query: createProgramQ, vars: input(edit(p, "organizers", []any{map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}, map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}})), code: bad, field: "input.organizers"},
-		{name: "createProgram/with an organizer of an unknown kind", query: createProgramQ, vars: input(edit(p, "organizers", []any{map[string]any{"kind": "TRIBE", "key": "shrdc"}})), code: bad, field: "$input.organizers[0].kind"},
-		{name: "createProgram/with an unknown activity organizer", query: createProgramQ, vars: input(edit(p, "activities", []any{map[string]any{"kind": "LECTURE", "title": "Opening", "organizers": []any{map[string]any{"kind": "ORGANIZATION", "key": "atlantis-institute"}}}})), code: bad, field: "input.activities.organizers"},
-		{name: "createProgram/with an activity without a title", query: createProgramQ, vars: input(edit(p, "activities", []any{map[string]any{"kind": "LECTURE", "title": ""}})), code: bad, field: "input.activities.title"},
-		{name: "createProgram/with a site visit in an unknown city", query: createProgramQ, vars: input(edit(p, "siteVisits", []any{map[string]any{"name": "Harbour", "city": "atlantis"}})), code: bad, field: "input.siteVisits.city"},
-		{name: "createProgram/naming an unknown person", query: createProgramQ, vars: input(edit(p, "people", []any{map[string]any{"person": "nobody"}})), code: bad, field: "input.people.person"},
-		{name: "createProgram/with a photo without a caption", query: createProgramQ, vars: input(edit(p, "photos", []any{map[string]any{"caption": ""}})), code: bad, field: "input.photos.caption"},
-		{name: "createProgram/with a NUL in a highlight", query: createProgramQ, vars: input(edit(p, "highlights", []any{"a\u0000b"})), code: bad, field: "input.highlights"},
-		{name: "createProgram/with a key that is taken", query: createProgramQ, vars: input(edit(p, "key", "2016-low-carbon-capacity-program-chinese-local-governments")), code: conflict, field: "input.key"},
+		{name: "createProgram/with an empty title", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "title", " ")), code: bad, field: "input.title"},
+		{name: "createProgram/with a title too long", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "title", long(301))), code: bad, field: "input.title"},
+		{name: "createProgram/with a summary too long", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "summary", long(5001))), code: bad, field: "input.summary"},
+		{name: "createProgram/with an escape character in the summary", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "summary", "red \u001b[31m text")), code: bad, field: "input.summary"},
+		{name: "createProgram/with an unknown kind", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "kind", "PARTY")), code: bad, field: "$input.kind"},
+		{name: "createProgram/with an unknown region", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "region", "atlantis")), code: bad, field: "input.region"},
+		{name: "createProgram/with an unknown host city", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "hostCity", "atlantis")), code: bad, field: "input.hostCity"},
+		{name: "createProgram/ending before it starts", query: createProgramQ, vars: apitest.Input(apitest.Edit(apitest.Edit(p, "startDate", "2016-04-29"), "endDate", "2016-04-20")), code: bad, field: "input.endDate"},
+		{name: "createProgram/starting before 1990", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "startDate", "1989-12-31")), code: bad, field: "input.startDate"},
+		{name: "createProgram/with a date that is not a date", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "startDate", "2016-13-45")), code: bad, field: "input.startDate"},
+		{name: "createProgram/with a negative delegate count", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "delegateCount", -3)), code: bad, field: "input.delegateCount"},
+		{name: "createProgram/with a participant twice", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "participants", []any{"beijing", "seoul", "beijing"})), code: bad, field: "input.participants"},
+		{name: "createProgram/with an unknown participant", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "participants", []any{"beijing", "atlantis"})), code: bad, field: "input.participants"},
+		{name: "createProgram/with an unknown organizer", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "organizers", []any{map[string]any{"kind": "SECRETARIAT", "key": "atlantis-secretariat"}})), code: bad, field: "input.organizers"},
+		{name: "createProgram/with an organizer twice", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "organizers", []any{map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}, map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}})), code: bad, field: "input.organizers"},
+		{name: "createProgram/with an organizer of an unknown kind", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "organizers", []any{map[string]any{"kind": "TRIBE", "key": "shrdc"}})), code: bad, field: "$input.organizers[0].kind"},
+		{name: "createProgram/with an unknown activity organizer", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "activities", []any{map[string]any{"kind": "LECTURE", "title": "Opening", "organizers": []any{map[string]any{"kind": "ORGANIZATION", "key": "atlantis-institute"}}}})), code: bad, field: "input.activities.organizers"},
+		{name: "createProgram/with an activity without a title", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "activities", []any{map[string]any{"kind": "LECTURE", "title": ""}})), code: bad, field: "input.activities.title"},
+		{name: "createProgram/with a site visit in an unknown city", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "siteVisits", []any{map[string]any{"name": "Harbour", "city": "atlantis"}})), code: bad, field: "input.siteVisits.city"},
+		{name: "createProgram/naming an unknown person", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "people", []any{map[string]any{"person": "nobody"}})), code: bad, field: "input.people.person"},
+		{name: "createProgram/with a photo without a caption", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "photos", []any{map[string]any{"caption": ""}})), code: bad, field: "input.photos.caption"},
+		{name: "createProgram/with a NUL in a highlight", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "highlights", []any{"a\u0000b"})), code: bad, field: "input.highlights"},
+		{name: "createProgram/with a key that is taken", query: createProgramQ, vars: apitest.Input(apitest.Edit(p, "key", "2016-low-carbon-capacity-program-chinese-local-governments")), code: conflict, field: "input.key"},
 		// updateProgram
-		{name: "updateProgram/changing the key", query: updateProgramQ, vars: keyed(fixProgram, 1, edit(p, "key", "other-program")), code: bad, field: "input.key"},
-		{name: "updateProgram/at version 0", query: updateProgramQ, vars: keyed(fixProgram, 0, p), code: bad, field: "version"},
-		{name: "updateProgram/at a stale version", query: updateProgramQ, vars: keyed(fixProgram, 9, p), code: conflict, field: "version"},
-		{name: "updateProgram/of an unknown program", query: updateProgramQ, vars: keyed("atlantis-program", 1, p), code: notFound},
-		{name: "updateProgram/ending before it starts", query: updateProgramQ, vars: keyed(fixProgram, 1, edit(edit(p, "startDate", "2020-05-02"), "endDate", "2020-05-01")), code: bad, field: "input.endDate"},
+		{name: "updateProgram/changing the key", query: updateProgramQ, vars: apitest.Keyed(fixProgram, 1, apitest.Edit(p, "key", "other-program")), code: bad, field: "input.key"},
+		{name: "updateProgram/at version 0", query: updateProgramQ, vars: apitest.Keyed(fixProgram, 0, p), code: bad, field: "version"},
+		{name: "updateProgram/at a stale version", query: updateProgramQ, vars: apitest.Keyed(fixProgram, 9, p), code: conflict, field: "version"},
+		{name: "updateProgram/of an unknown program", query: updateProgramQ, vars: apitest.Keyed("atlantis-program", 1, p), code: notFound},
+		{name: "updateProgram/ending before it starts", query: updateProgramQ, vars: apitest.Keyed(fixProgram, 1, apitest.Edit(apitest.Edit(p, "startDate", "2020-05-02"), "endDate", "2020-05-01")), code: bad, field: "input.endDate"},
 		// deleteProgram
-		{name: "deleteProgram/of an unknown program", query: deleteProgramQ, vars: keyed("atlantis-program", 1, nil), code: notFound},
-		{name: "deleteProgram/at a stale version", query: deleteProgramQ, vars: keyed(fixProgram, 2, nil), code: conflict, field: "version"},
+		{name: "deleteProgram/of an unknown program", query: deleteProgramQ, vars: apitest.Keyed("atlantis-program", 1, nil), code: notFound},
+		{name: "deleteProgram/at a stale version", query: deleteProgramQ, vars: apitest.Keyed(fixProgram, 2, nil), code: conflict, field: "version"},
 		// createOrganization
-		{name: "createOrganization/with an empty name", query: createOrganizationQ, vars: input(edit(org, "name", "")), code: bad, field: "input.name"},
-		{name: "createOrganization/with a short name too long", query: createOrganizationQ, vars: input(edit(org, "shortName", long(41))), code: bad, field: "input.shortName"},
-		{name: "createOrganization/with an unknown country", query: createOrganizationQ, vars: input(edit(org, "country", "XX")), code: bad, field: "input.country"},
-		{name: "createOrganization/in an unknown city", query: createOrganizationQ, vars: input(edit(org, "city", "atlantis")), code: bad, field: "input.city"},
-		{name: "createOrganization/with an ftp website", query: createOrganizationQ, vars: input(edit(org, "website", "ftp://x")), code: bad, field: "input.website"},
-		{name: "createOrganization/with a website that is not a URL", query: createOrganizationQ, vars: input(edit(org, "website", "not a url")), code: bad, field: "input.website"},
-		{name: "createOrganization/with a key that is taken", query: createOrganizationQ, vars: input(edit(org, "key", "shrdc")), code: conflict, field: "input.key"},
+		{name: "createOrganization/with an empty name", query: createOrganizationQ, vars: apitest.Input(apitest.Edit(org, "name", "")), code: bad, field: "input.name"},
+		{name: "createOrganization/with a short name too long", query: createOrganizationQ, vars: apitest.Input(apitest.Edit(org, "shortName", long(41))), code: bad, field: "input.shortName"},
+		{name: "createOrganization/with an unknown country", query: createOrganizationQ, vars: apitest.Input(apitest.Edit(org, "country", "XX")), code: bad, field: "input.country"},
+		{name: "createOrganization/in an unknown city", query: createOrganizationQ, vars: apitest.Input(apitest.Edit(org, "city", "atlantis")), code: bad, field: "input.city"},
+		{name: "createOrganization/with an ftp website", query: createOrganizationQ, vars: apitest.Input(apitest.Edit(org, "website", "ftp://x")), code: bad, field: "input.website"},
+		{name: "createOrganization/with a website that is not a URL", query: createOrganizationQ, vars: apitest.Input(apitest.Edit(org, "website", "not a url")), code: bad, field: "input.website"},
+		{name: "createOrganization/with a key that is taken", query: createOrganizationQ, vars: apitest.Input(apitest.Edit(org, "key", "shrdc")), code: conflict, field: "input.key"},
 		// updateOrganization
-		{name: "updateOrganization/changing the key", query: updateOrganizationQ, vars: keyed(fixOrganization, 1, edit(org, "key", "other-organization")), code: bad, field: "input.key"},
-		{name: "updateOrganization/at a stale version", query: updateOrganizationQ, vars: keyed(fixOrganization, 5, org), code: conflict, field: "version"},
-		{name: "updateOrganization/of an unknown organization", query: updateOrganizationQ, vars: keyed("atlantis-institute", 1, org), code: notFound},
+		{name: "updateOrganization/changing the key", query: updateOrganizationQ, vars: apitest.Keyed(fixOrganization, 1, apitest.Edit(org, "key", "other-organization")), code: bad, field: "input.key"},
+		{name: "updateOrganization/at a stale version", query: updateOrganizationQ, vars: apitest.Keyed(fixOrganization, 5, org), code: conflict, field: "version"},
+		{name: "updateOrganization/of an unknown organization", query: updateOrganizationQ, vars: apitest.Keyed("atlantis-institute", 1, org), code: notFound},
 		// deleteOrganization
-		{name: "deleteOrganization/of the program's organizer", query: deleteOrganizationQ, vars: keyed("shrdc", 1, nil), code: conflict},
-		{name: "deleteOrganization/of an unknown organization", query: deleteOrganizationQ, vars: keyed("atlantis-institute", 1, nil), code: notFound},
-		{name: "deleteOrganization/at a stale version", query: deleteOrganizationQ, vars: keyed(fixOrganization, 2, nil), code: conflict, field: "version"},
+		{name: "deleteOrganization/of the program's organizer", query: deleteOrganizationQ, vars: apitest.Keyed("shrdc", 1, nil), code: conflict},
+		{name: "deleteOrganization/of an unknown organization", query: deleteOrganizationQ, vars: apitest.Keyed("atlantis-institute", 1, nil), code: notFound},
+		{name: "deleteOrganization/at a stale version", query: deleteOrganizationQ, vars: apitest.Keyed(fixOrganization, 2, nil), code: conflict, field: "version"},
 		// createPerson
-		{name: "createPerson/with an empty name", query: createPersonQ, vars: input(edit(per, "name", "")), code: bad, field: "input.name"},
-		{name: "createPerson/with a control character in the name", query: createPersonQ, vars: input(edit(per, "name", "Ann\u0085Lee")), code: bad, field: "input.name"},
-		{name: "createPerson/affiliated with an unknown institution", query: createPersonQ, vars: input(edit(per, "affiliations", []any{map[string]any{"title": "Director", "institution": map[string]any{"kind": "ORGANIZATION", "key": "atlantis-institute"}}})), code: bad, field: "input.affiliations.institution"},
-		{name: "createPerson/with an affiliation without a title", query: createPersonQ, vars: input(edit(per, "affiliations", []any{map[string]any{"title": "", "institution": map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}}})), code: bad, field: "input.affiliations.title"},
-		{name: "createPerson/with a key that is taken", query: createPersonQ, vars: input(edit(per, "key", "shu-zhu")), code: conflict, field: "input.key"},
+		{name: "createPerson/with an empty name", query: createPersonQ, vars: apitest.Input(apitest.Edit(per, "name", "")), code: bad, field: "input.name"},
+		{name: "createPerson/with a control character in the name", query: createPersonQ, vars: apitest.Input(apitest.Edit(per, "name", "Ann\u0085Lee")), code: bad, field: "input.name"},
+		{name: "createPerson/affiliated with an unknown institution", query: createPersonQ, vars: apitest.Input(apitest.Edit(per, "affiliations", []any{map[string]any{"title": "Director", "institution": map[string]any{"kind": "ORGANIZATION", "key": "atlantis-institute"}}})), code: bad, field: "input.affiliations.institution"},
+		{name: "createPerson/with an affiliation without a title", query: createPersonQ, vars: apitest.Input(apitest.Edit(per, "affiliations", []any{map[string]any{"title": "", "institution": map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}}})), code: bad, field: "input.affiliations.title"},
+		{name: "createPerson/with a key that is taken", query: createPersonQ, vars: apitest.Input(apitest.Edit(per, "key", "shu-zhu")), code: conflict, field: "input.key"},
 		// updatePerson
-		{name: "updatePerson/changing the key", query: updatePersonQ, vars: keyed(fixPerson, 1, edit(per, "key", "other-person")), code: bad, field: "input.key"},
-		{name: "updatePerson/at a stale version", query: updatePersonQ, vars: keyed(fixPerson, 3, per), code: conflict, field: "version"},
-		{name: "updatePerson/of an unknown person", query: updatePersonQ, vars: keyed("nobody", 1, per), code: notFound},
+		{name: "updatePerson/changing the key", query: updatePersonQ, vars: apitest.Keyed(fixPerson, 1, apitest.Edit(per, "key", "other-person")), code: bad, field: "input.key"},
+		{name: "updatePerson/at a stale version", query: updatePersonQ, vars: apitest.Keyed(fixPerson, 3, per), code: conflict, field: "version"},
+		{name: "updatePerson/of an unknown person", query: updatePersonQ, vars: apitest.Keyed("nobody", 1, per), code: notFound},
 		// deletePerson
-		{name: "deletePerson/named by the program", query: deletePersonQ, vars: keyed("joon-ho-ahn", 1, nil), code: conflict},
-		{name: "deletePerson/of an unknown person", query: deletePersonQ, vars: keyed("nobody", 1, nil), code: notFound},
-		{name: "deletePerson/at a stale version", query: deletePersonQ, vars: keyed(fixPerson, 2, nil), code: conflict, field: "version"},
+		{name: "deletePerson/named by the program", query: deletePersonQ, vars: apitest.Keyed("joon-ho-ahn", 1, nil), code: conflict},
+		{name: "deletePerson/of an unknown person", query: deletePersonQ, vars: apitest.Keyed("nobody", 1, nil), code: notFound},
+		{name: "deletePerson/at a stale version", query: deletePersonQ, vars: apitest.Keyed(fixPerson, 2, nil), code: conflict, field: "version"},
 		// grantMembership
-		{name: "grantMembership/to an unknown city", query: grantMembershipQ, vars: input(edit(grant, "city", "atlantis")), code: bad, field: "input.city"},
-		{name: "grantMembership/at city version 0", query: grantMembershipQ, vars: input(edit(grant, "cityVersion", 0)), code: bad, field: "input.cityVersion"},
-		{name: "grantMembership/at a stale city version", query: grantMembershipQ, vars: input(edit(grant, "cityVersion", 2)), code: conflict, field: "version"},
-		{name: "grantMembership/of an unknown category", query: grantMembershipQ, vars: input(edit(grant, "category", "GOLD")), code: bad, field: "$input.category"},
-		{name: "grantMembership/since a day in the future", query: grantMembershipQ, vars: input(edit(grant, "since", future)), code: bad, field: "input.since"},
-		{name: "grantMembership/since before 1990", query: grantMembershipQ, vars: input(edit(grant, "since", "1985-01-01")), code: bad, field: "input.since"},
-		{name: "grantMembership/served by an unknown secretariat", query: grantMembershipQ, vars: input(edit(grant, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
-		{name: "grantMembership/with a control character in the note", query: grantMembershipQ, vars: input(edit(grant, "note", "note\u0007")), code: bad, field: "input.note"},
-		{name: "grantMembership/beside an active membership", query: grantMembershipQ, vars: input(edit(edit(grant, "city", fixMember), "cityVersion", 2)), code: conflict},
+		{name: "grantMembership/to an unknown city", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "city", "atlantis")), code: bad, field: "input.city"},
+		{name: "grantMembership/at city version 0", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "cityVersion", 0)), code: bad, field: "input.cityVersion"},
+		{name: "grantMembership/at a stale city version", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "cityVersion", 2)), code: conflict, field: "version"},
+		{name: "grantMembership/of an unknown category", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "category", "GOLD")), code: bad, field: "$input.category"},
+		{name: "grantMembership/since a day in the future", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "since", future)), code: bad, field: "input.since"},
+		{name: "grantMembership/since before 1990", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "since", "1985-01-01")), code: bad, field: "input.since"},
+		{name: "grantMembership/served by an unknown secretariat", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
+		{name: "grantMembership/with a control character in the note", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(grant, "note", "note\u0007")), code: bad, field: "input.note"},
+		{name: "grantMembership/beside an active membership", query: grantMembershipQ, vars: apitest.Input(apitest.Edit(apitest.Edit(grant, "city", fixMember), "cityVersion", 2)), code: conflict},
 		// changeMembership
-		{name: "changeMembership/of an unknown membership", query: changeMembershipQ, vars: input(edit(change, "membership", "m9")), code: bad, field: "input.membership"},
-		{name: "changeMembership/of an unknown city", query: changeMembershipQ, vars: input(edit(change, "city", "atlantis")), code: bad, field: "input.city"},
-		{name: "changeMembership/to ENDED", query: changeMembershipQ, vars: input(edit(change, "status", "ENDED")), code: bad, field: "input.status"},
-		{name: "changeMembership/to an unknown status", query: changeMembershipQ, vars: input(edit(change, "status", "PAUSED")), code: bad, field: "$input.status"},
-		{name: "changeMembership/to an unknown secretariat", query: changeMembershipQ, vars: input(edit(change, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
-		{name: "changeMembership/at a stale city version", query: changeMembershipQ, vars: input(edit(change, "cityVersion", 1)), code: conflict, field: "version"},
-		{name: "changeMembership/of an ended membership", query: changeMembershipQ, vars: input(map[string]any{"city": fixEnded, "cityVersion": 3, "membership": "m1", "category": "ASSOCIATE"}), code: conflict},
+		{name: "changeMembership/of an unknown membership", query: changeMembershipQ, vars: apitest.Input(apitest.Edit(change, "membership", "m9")), code: bad, field: "input.membership"},
+		{name: "changeMembership/of an unknown city", query: changeMembershipQ, vars: apitest.Input(apitest.Edit(change, "city", "atlantis")), code: bad, field: "input.city"},
+		{name: "changeMembership/to ENDED", query: changeMembershipQ, vars: apitest.Input(apitest.Edit(change, "status", "ENDED")), code: bad, field: "input.status"},
+		{name: "changeMembership/to an unknown status", query: changeMembershipQ, vars: apitest.Input(apitest.Edit(change, "status", "PAUSED")), code: bad, field: "$input.status"},
+		{name: "changeMembership/to an unknown secretariat", query: changeMembershipQ, vars: apitest.Input(apitest.Edit(change, "secretariat", "atlantis-secretariat")), code: bad, field: "input.secretariat"},
+		{name: "changeMembership/at a stale city version", query: changeMembershipQ, vars: apitest.Input(apitest.Edit(change, "cityVersion", 1)), code: conflict, field: "version"},
+		{name: "changeMembership/of an ended membership", query: changeMembershipQ, vars: apitest.Input(map[string]any{"city": fixEnded, "cityVersion": 3, "membership": "m1", "category": "ASSOCIATE"}), code: conflict},
 		// endMembership
-		{name: "endMembership/until before since", query: endMembershipQ, vars: input(edit(end, "until", "2019-12-31")), code: bad, field: "input.until"},
-		{name: "endMembership/until a day in the future", query: endMembershipQ, vars: input(edit(end, "until", future)), code: bad, field: "input.until"},
-		{name: "endMembership/of an ended membership", query: endMembershipQ, vars: input(map[string]any{"city": fixEnded, "cityVersion": 3, "membership": "m1", "until": today}), code: conflict},
-		{name: "endMembership/of an unknown membership", query: endMembershipQ, vars: input(edit(end, "membership", "m2")), code: bad, field: "input.membership"},
-		{name: "endMembership/at a stale city version", query: endMembershipQ, vars: input(edit(end, "cityVersion", 3)), code: conflict, field: "version"},
-		{name: "endMembership/without until", query: endMembershipQ, vars: input(edit(end, "until", omit)), code: bad, field: "$input.until"},
+		{name: "endMembership/until before since", query: endMembershipQ, vars: apitest.Input(apitest.Edit(end, "until", "2019-12-31")), code: bad, field: "input.until"},
+		{name: "endMembership/until a day in the future", query: endMembershipQ, vars: apitest.Input(apitest.Edit(end, "until", future)), code: bad, field: "input.until"},
+		{name: "endMembership/of an ended membership", query: endMembershipQ, vars: apitest.Input(map[string]any{"city": fixEnded, "cityVersion": 3, "membership": "m1", "until": today}), code: conflict},
+		{name: "endMembership/of an unknown membership", query: endMembershipQ, vars: apitest.Input(apitest.Edit(end, "membership", "m2")), code: bad, field: "input.membership"},
+		{name: "endMembership/at a stale city version", query: endMembershipQ, vars: apitest.Input(apitest.Edit(end, "cityVersion", 3)), code: conflict, field: "version"},
+		{name: "endMembership/without until", query: endMembershipQ, vars: apitest.Input(apitest.Edit(end, "until", apitest.Omit)), code: bad, field: "$input.until"},
 		// applyForMembership, which needs no token
-		{name: "applyForMembership/with an empty name", query: applyQ, vars: input(edit(app, "name", "")), token: "-", code: bad, field: "input.name"},
-		{name: "applyForMembership/with a name too long", query: applyQ, vars: input(edit(app, "name", long(201))), token: "-", code: bad, field: "input.name"},
-		{name: "applyForMembership/with an unknown country", query: applyQ, vars: input(edit(app, "country", "XX")), token: "-", code: bad, field: "input.country"},
-		{name: "applyForMembership/with a bad email", query: applyQ, vars: input(edit(app, "email", "lan at example.vn")), token: "-", code: bad, field: "input.email"},
-		{name: "applyForMembership/with an empty email", query: applyQ, vars: input(edit(app, "email", "")), token: "-", code: bad, field: "input.email"},
-		{name: "applyForMembership/with a bad phone", query: applyQ, vars: input(edit(app, "phone", "abc")), token: "-", code: bad, field: "input.phone"},
-		{name: "applyForMembership/with an unknown category", query: applyQ, vars: input(edit(app, "category", "GOLD")), token: "-", code: bad, field: "$input.category"},
-		{name: "applyForMembership/with a negative population", query: applyQ, vars: input(edit(app, "population", -5)), token: "-", code: bad, field: "input.population"},
-		{name: "applyForMembership/with a motivation too long", query: applyQ, vars: input(edit(app, "motivation", long(5001))), token: "-", code: bad, field: "input.motivation"},
-		{name: "applyForMembership/with a control character in the contact name", query: applyQ, vars: input(edit(app, "contactName", "Lan\u0000Nguyen")), token: "-", code: bad, field: "input.contactName"},
+		{name: "applyForMembership/with an empty name", query: applyQ, vars: apitest.Input(apitest.Edit(app, "name", "")), token: "-", code: bad, field: "input.name"},
+		{name: "applyForMembership/with a name too long", query: applyQ, vars: apitest.Input(apitest.Edit(app, "name", long(201))), token: "-", code: bad, field: "input.name"},
+		{name: "applyForMembership/with an unknown country", query: applyQ, vars: apitest.Input(apitest.Edit(app, "country", "XX")), token: "-", code: bad, field: "input.country"},
+		{name: "applyForMembership/with a bad email", query: applyQ, vars: apitest.Input(apitest.Edit(app, "email", "lan at example.vn")), token: "-", code: bad, field: "input.email"},
+		{name: "applyForMembership/with an empty email", query: applyQ, vars: apitest.Input(apitest.Edit(app, "email", "")), token: "-", code: bad, field: "input.email"},
+		{name: "applyForMembership/with a bad phone", query: applyQ, vars: apitest.Input(apitest.Edit(app, "phone", "abc")), token: "-", code: bad, field: "input.phone"},
+		{name: "applyForMembership/with an unknown category", query: applyQ, vars: apitest.Input(apitest.Edit(app, "category", "GOLD")), token: "-", code: bad, field: "$input.category"},
+		{name: "applyForMembership/with a negative population", query: applyQ, vars: apitest.Input(apitest.Edit(app, "population", -5)), token: "-", code: bad, field: "input.population"},
+		{name: "applyForMembership/with a motivation too long", query: applyQ, vars: apitest.Input(apitest.Edit(app, "motivation", long(5001))), token: "-", code: bad, field: "input.motivation"},
+		{name: "applyForMembership/with a control character in the contact name", query: applyQ, vars: apitest.Input(apitest.Edit(app, "contactName", "Lan\u0000Nguyen")), token: "-", code: bad, field: "input.contactName"},
 		// reviewMembershipApplication
 		{name: "review/of an unknown reference", query: reviewQ, vars: review("ICLEI-AAAAA-BBBBB-CCCCC", 1, "APPROVE"), code: notFound},
 		{name: "review/of a reference too long", query: reviewQ, vars: review(long(41), 1, "APPROVE"), code: bad, field: "reference"},
@@ -724,7 +656,7 @@ func TestMutationHappyPaths(t *testing.T) {
 			// Create: the answer and the read that follows it at once give the new record, at version 1.
 			var created map[string]map[string]any
 			mustGQL(t, s, admin, fmt.Sprintf(`mutation($input: %sInput!) { create%s(input: $input) { %s } }`, c.typ, c.typ, c.selection),
-				input(c.create), &created)
+				apitest.Input(c.create), &created)
 			rec := created["create"+c.typ]
 			wantAt(t, rec, "key", c.key)
 			wantAt(t, rec, "version", 1)
@@ -747,7 +679,7 @@ func TestMutationHappyPaths(t *testing.T) {
 			// Update at the version read: version 2, served at once.
 			var updated map[string]map[string]any
 			mustGQL(t, s, admin, fmt.Sprintf(`mutation($key: String!, $version: Int!, $input: %sInput!) { update%s(key: $key, version: $version, input: $input) { %s } }`,
-				c.typ, c.typ, c.selection), keyed(c.key, 1, c.update), &updated)
+				c.typ, c.typ, c.selection), apitest.Keyed(c.key, 1, c.update), &updated)
 			rec = updated["update"+c.typ]
 			wantAt(t, rec, "version", 2)
 			wantAt(t, rec, "id", id)
@@ -757,13 +689,13 @@ func TestMutationHappyPaths(t *testing.T) {
 			}
 			// The version read before the update is stale now.
 			r := gql(t, s, request{Query: fmt.Sprintf(`mutation($key: String!, $version: Int!, $input: %sInput!) { update%s(key: $key, version: $version, input: $input) { version } }`,
-				c.typ, c.typ), Variables: keyed(c.key, 1, c.create), Token: admin})
+				c.typ, c.typ), Variables: apitest.Keyed(c.key, 1, c.create), Token: admin})
 			wantError(t, r, "CONFLICT", "version")
 
 			// Delete: gone from the API and the store.
 			var deleted map[string]struct{ ID, Key string }
 			mustGQL(t, s, admin, fmt.Sprintf(`mutation($key: String!, $version: Int!) { delete%s(key: $key, version: $version) { id key } }`, c.typ),
-				keyed(c.key, 2, nil), &deleted)
+				apitest.Keyed(c.key, 2, nil), &deleted)
 			if d := deleted["delete"+c.typ]; d.ID != id || d.Key != c.key {
 				t.Errorf("deletion = %+v, want id %s and key %s", d, id, c.key)
 			}
@@ -838,7 +770,7 @@ func TestMutationMembershipLifecycle(t *testing.T) {
 	admin := s.mintKey(t, "membership-admin", directory.RoleAdmin)
 	today := date(time.Now().UTC())
 
-	mustGQL(t, s, admin, createCityQ, input(map[string]any{"name": "Incheon", "country": "KR"}), nil)
+	mustGQL(t, s, admin, createCityQ, apitest.Input(map[string]any{"name": "Incheon", "country": "KR"}), nil)
 	type membership struct {
 		ID, Category, Status, Since string
 		Until, Note                 *string
@@ -849,7 +781,7 @@ func TestMutationMembershipLifecycle(t *testing.T) {
 		}
 	}
 	var g struct{ GrantMembership membership }
-	mustGQL(t, s, admin, grantMembershipQ, input(map[string]any{"city": "incheon", "cityVersion": 1, "category": "FULL", "since": "2019-03-01"}), &g)
+	mustGQL(t, s, admin, grantMembershipQ, apitest.Input(map[string]any{"city": "incheon", "cityVersion": 1, "category": "FULL", "since": "2019-03-01"}), &g)
 	m := g.GrantMembership
 	if m.ID != directory.GlobalID(directory.KindMembership, "incheon/m1") || m.Category != "FULL" || m.Status != "ACTIVE" ||
 		m.Since != "2019-03-01" || m.Until != nil || m.Secretariat == nil || m.Secretariat.Key != "east-asia-secretariat" || m.City.Version != 2 {
@@ -857,7 +789,7 @@ func TestMutationMembershipLifecycle(t *testing.T) {
 	}
 
 	var ch struct{ ChangeMembership membership }
-	mustGQL(t, s, admin, changeMembershipQ, input(map[string]any{"city": "incheon", "cityVersion": 2, "membership": "m1",
+	mustGQL(t, s, admin, changeMembershipQ, apitest.Input(map[string]any{"city": "incheon", "cityVersion": 2, "membership": "m1",
 		"category": "ASSOCIATE", "status": "SUSPENDED", "note": "Dues pending"}), &ch)
 	if m := ch.ChangeMembership; m.Category != "ASSOCIATE" || m.Status != "SUSPENDED" || m.Note == nil || *m.Note != "Dues pending" ||
 		m.Since != "2019-03-01" || m.City.Version != 3 {
@@ -872,13 +804,13 @@ func TestMutationMembershipLifecycle(t *testing.T) {
 	}
 
 	var e struct{ EndMembership membership }
-	mustGQL(t, s, admin, endMembershipQ, input(map[string]any{"city": "incheon", "cityVersion": 3, "membership": "m1", "until": today}), &e)
+	mustGQL(t, s, admin, endMembershipQ, apitest.Input(map[string]any{"city": "incheon", "cityVersion": 3, "membership": "m1", "until": today}), &e)
 	if m := e.EndMembership; m.Status != "ENDED" || m.Until == nil || *m.Until != today || m.City.Version != 4 {
 		t.Errorf("ended membership = %+v", m)
 	}
 
 	// After the end a new membership may begin; the city keeps both.
-	mustGQL(t, s, admin, grantMembershipQ, input(map[string]any{"city": "incheon", "cityVersion": 4, "category": "ASSOCIATE",
+	mustGQL(t, s, admin, grantMembershipQ, apitest.Input(map[string]any{"city": "incheon", "cityVersion": 4, "category": "ASSOCIATE",
 		"since": today, "secretariat": "world-secretariat", "note": "Rejoined"}), &g)
 	if m := g.GrantMembership; m.ID != directory.GlobalID(directory.KindMembership, "incheon/m2") || m.Status != "ACTIVE" ||
 		m.Secretariat.Key != "world-secretariat" || m.City.Version != 5 {
@@ -971,7 +903,7 @@ func TestMutationConcurrentConflictingWrites(t *testing.T) {
 		rev0, _ := s.Revision(ctx)
 		reqs := make([]request, n)
 		for i := range reqs {
-			reqs[i] = request{Query: updateOfficeQ, Token: admin, Variables: keyed("korea-office", 1, map[string]any{
+			reqs[i] = request{Query: updateOfficeQ, Token: admin, Variables: apitest.Keyed("korea-office", 1, map[string]any{
 				"name": fmt.Sprintf("Korea Office %d", i), "kind": "COUNTRY_OFFICE", "region": "east-asia",
 				"secretariat": "east-asia-secretariat", "address": map[string]any{"locality": "Seoul", "country": "KR"}})}
 		}
@@ -1007,7 +939,7 @@ func TestMutationConcurrentConflictingWrites(t *testing.T) {
 	t.Run("creates of one key", func(t *testing.T) {
 		reqs := make([]request, n)
 		for i := range reqs {
-			reqs[i] = request{Query: createOfficeQ, Token: admin, Variables: input(edit(edit(officeInput(), "key", "race-office"), "name", fmt.Sprintf("Race Office %d", i)))}
+			reqs[i] = request{Query: createOfficeQ, Token: admin, Variables: apitest.Input(apitest.Edit(apitest.Edit(officeInput(), "key", "race-office"), "name", fmt.Sprintf("Race Office %d", i)))}
 		}
 		oneWins(t, race(t, s, reqs), "input.key")
 		if trail := auditTrail(t, s, admin, directory.GlobalID(directory.KindOffice, "race-office")); len(trail) != 1 {
@@ -1018,7 +950,7 @@ func TestMutationConcurrentConflictingWrites(t *testing.T) {
 	t.Run("grants to one city from one version", func(t *testing.T) {
 		reqs := make([]request, n)
 		for i := range reqs {
-			reqs[i] = request{Query: grantMembershipQ, Token: admin, Variables: input(map[string]any{"city": "seoul", "cityVersion": 1,
+			reqs[i] = request{Query: grantMembershipQ, Token: admin, Variables: apitest.Input(map[string]any{"city": "seoul", "cityVersion": 1,
 				"category": "FULL", "since": "2020-01-01", "note": fmt.Sprintf("grant %d", i)})}
 		}
 		oneWins(t, race(t, s, reqs), "")
@@ -1033,7 +965,7 @@ func TestMutationConcurrentConflictingWrites(t *testing.T) {
 
 	t.Run("approvals of one application", func(t *testing.T) {
 		var a struct{ ApplyForMembership struct{ Reference string } }
-		mustGQL(t, s, "", applyQ, input(applicationInput()), &a)
+		mustGQL(t, s, "", applyQ, apitest.Input(applicationInput()), &a)
 		ref := a.ApplyForMembership.Reference
 		reqs := make([]request, n)
 		for i := range reqs {
@@ -1064,24 +996,24 @@ func TestMutationConcurrentConflictingWrites(t *testing.T) {
 func everyWrite(f fixtures) []writeCase {
 	today := date(time.Now().UTC())
 	return []writeCase{
-		{name: "createOffice", query: createOfficeQ, vars: input(officeInput())},
-		{name: "updateOffice", query: updateOfficeQ, vars: keyed(fixOffice, 1, officeInput())},
-		{name: "deleteOffice", query: deleteOfficeQ, vars: keyed(fixOffice, 1, nil)},
-		{name: "createCity", query: createCityQ, vars: input(cityInput())},
-		{name: "updateCity", query: updateCityQ, vars: keyed(fixCity, 1, cityInput())},
-		{name: "deleteCity", query: deleteCityQ, vars: keyed(fixCity, 1, nil)},
-		{name: "createProgram", query: createProgramQ, vars: input(programInput())},
-		{name: "updateProgram", query: updateProgramQ, vars: keyed(fixProgram, 1, programInput())},
-		{name: "deleteProgram", query: deleteProgramQ, vars: keyed(fixProgram, 1, nil)},
-		{name: "createOrganization", query: createOrganizationQ, vars: input(organizationInput())},
-		{name: "updateOrganization", query: updateOrganizationQ, vars: keyed(fixOrganization, 1, organizationInput())},
-		{name: "deleteOrganization", query: deleteOrganizationQ, vars: keyed(fixOrganization, 1, nil)},
-		{name: "createPerson", query: createPersonQ, vars: input(personInput())},
-		{name: "updatePerson", query: updatePersonQ, vars: keyed(fixPerson, 1, personInput())},
-		{name: "deletePerson", query: deletePersonQ, vars: keyed(fixPerson, 1, nil)},
-		{name: "grantMembership", query: grantMembershipQ, vars: input(map[string]any{"city": fixCity, "cityVersion": 1, "category": "FULL", "since": "2020-01-01"})},
-		{name: "changeMembership", query: changeMembershipQ, vars: input(map[string]any{"city": fixMember, "cityVersion": 2, "membership": "m1", "status": "SUSPENDED"})},
-		{name: "endMembership", query: endMembershipQ, vars: input(map[string]any{"city": fixMember, "cityVersion": 2, "membership": "m1", "until": today})},
+		{name: "createOffice", query: createOfficeQ, vars: apitest.Input(officeInput())},
+		{name: "updateOffice", query: updateOfficeQ, vars: apitest.Keyed(fixOffice, 1, officeInput())},
+		{name: "deleteOffice", query: deleteOfficeQ, vars: apitest.Keyed(fixOffice, 1, nil)},
+		{name: "createCity", query: createCityQ, vars: apitest.Input(cityInput())},
+		{name: "updateCity", query: updateCityQ, vars: apitest.Keyed(fixCity, 1, cityInput())},
+		{name: "deleteCity", query: deleteCityQ, vars: apitest.Keyed(fixCity, 1, nil)},
+		{name: "createProgram", query: createProgramQ, vars: apitest.Input(programInput())},
+		{name: "updateProgram", query: updateProgramQ, vars: apitest.Keyed(fixProgram, 1, programInput())},
+		{name: "deleteProgram", query: deleteProgramQ, vars: apitest.Keyed(fixProgram, 1, nil)},
+		{name: "createOrganization", query: createOrganizationQ, vars: apitest.Input(organizationInput())},
+		{name: "updateOrganization", query: updateOrganizationQ, vars: apitest.Keyed(fixOrganization, 1, organizationInput())},
+		{name: "deleteOrganization", query: deleteOrganizationQ, vars: apitest.Keyed(fixOrganization, 1, nil)},
+		{name: "createPerson", query: createPersonQ, vars: apitest.Input(personInput())},
+		{name: "updatePerson", query: updatePersonQ, vars: apitest.Keyed(fixPerson, 1, personInput())},
+		{name: "deletePerson", query: deletePersonQ, vars: apitest.Keyed(fixPerson, 1, nil)},
+		{name: "grantMembership", query: grantMembershipQ, vars: apitest.Input(map[string]any{"city": fixCity, "cityVersion": 1, "category": "FULL", "since": "2020-01-01"})},
+		{name: "changeMembership", query: changeMembershipQ, vars: apitest.Input(map[string]any{"city": fixMember, "cityVersion": 2, "membership": "m1", "status": "SUSPENDED"})},
+		{name: "endMembership", query: endMembershipQ, vars: apitest.Input(map[string]any{"city": fixMember, "cityVersion": 2, "membership": "m1", "until": today})},
 		{name: "reviewMembershipApplication", query: reviewQ, vars: review(f.submitted, 1, "REJECT", "note", "No.")},
 	}
 }
@@ -1120,9 +1052,9 @@ func TestAuthRolesAndScopes(t *testing.T) {
 	today := date(time.Now().UTC())
 	// Seoul gets a membership for the editor to fail to change; a German applicant gives the editor an
 	// application of its own region.
-	mustGQL(t, s, admin, grantMembershipQ, input(map[string]any{"city": "seoul", "cityVersion": 1, "category": "FULL", "since": "2015-01-01"}), nil)
+	mustGQL(t, s, admin, grantMembershipQ, apitest.Input(map[string]any{"city": "seoul", "cityVersion": 1, "category": "FULL", "since": "2015-01-01"}), nil)
 	var a struct{ ApplyForMembership struct{ Reference string } }
-	mustGQL(t, s, "", applyQ, input(edit(edit(edit(applicationInput(), "name", "Tübingen"), "country", "DE"), "phone", "07071 2040")), &a)
+	mustGQL(t, s, "", applyQ, apitest.Input(apitest.Edit(apitest.Edit(apitest.Edit(applicationInput(), "name", "Tübingen"), "country", "DE"), "phone", "07071 2040")), &a)
 	germanApplication := a.ApplyForMembership.Reference
 
 	t.Run("viewer", func(t *testing.T) {
@@ -1230,9 +1162,9 @@ func TestAuthRolesAndScopes(t *testing.T) {
 					vars  map[string]any
 				}{
 					{`{ viewer { subject } }`, nil},
-					{createOfficeQ, input(officeInput())},
+					{createOfficeQ, apitest.Input(officeInput())},
 					// Even the public mutation refuses a request whose credentials are bad.
-					{applyQ, input(applicationInput())},
+					{applyQ, apitest.Input(applicationInput())},
 				} {
 					body, _ := json.Marshal(request{Query: q.query, Variables: q.vars})
 					r, err := s.post(body, map[string]string{"Authorization": c.header})
@@ -1255,31 +1187,31 @@ func TestAuthRolesAndScopes(t *testing.T) {
 		program2016 := "2016-low-carbon-capacity-program-chinese-local-governments"
 		shuZhu := map[string]any{"name": "Shu Zhu"}
 		cases := []writeCase{
-			{name: "createOffice in east-asia", query: createOfficeQ, vars: input(eastAsiaOffice)},
-			{name: "updateOffice of east-asia", query: updateOfficeQ, vars: keyed("korea-office", 1, koreaOffice)},
-			{name: "updateOffice moving a record out of europe", query: updateOfficeQ, vars: keyed(fixOffice, 1, edit(officeInput(), "region", "east-asia"))},
-			{name: "deleteOffice of east-asia", query: deleteOfficeQ, vars: keyed("korea-office", 1, nil)},
-			{name: "createCity in Korea", query: createCityQ, vars: input(map[string]any{"name": "Busan", "country": "KR"})},
-			{name: "updateCity of Seoul", query: updateCityQ, vars: keyed("seoul", 2, map[string]any{"name": "Seoul", "country": "KR"})},
-			{name: "updateCity moving a city out of europe", query: updateCityQ, vars: keyed(fixCity, 1, edit(cityInput(), "country", "KR"))},
-			{name: "deleteCity of east-asia", query: deleteCityQ, vars: keyed("suining", 1, nil)},
-			{name: "createProgram hosted in Seoul", query: createProgramQ, vars: input(map[string]any{"title": "Seoul Forum", "kind": "CONFERENCE", "hostCity": "seoul"})},
-			{name: "updateProgram of east-asia", query: updateProgramQ, vars: keyed(program2016, 1, map[string]any{"title": "Renamed", "kind": "CAPACITY_BUILDING", "hostCity": "seoul"})},
-			{name: "updateProgram moving a program out of europe", query: updateProgramQ, vars: keyed(fixProgram, 1, edit(programInput(), "region", "east-asia"))},
-			{name: "deleteProgram of east-asia", query: deleteProgramQ, vars: keyed(program2016, 1, nil)},
-			{name: "createOrganization in Korea", query: createOrganizationQ, vars: input(map[string]any{"name": "Busan Institute", "country": "KR"})},
-			{name: "createOrganization based in Seoul, without a country", query: createOrganizationQ, vars: input(map[string]any{"name": "Seoul Lab", "city": "seoul"})},
-			{name: "updateOrganization of Korea", query: updateOrganizationQ, vars: keyed("shrdc", 1, map[string]any{"name": "SHRDC", "country": "KR"})},
-			{name: "updateOrganization moving one out of europe", query: updateOrganizationQ, vars: keyed(fixOrganization, 1, edit(organizationInput(), "country", "KR"))},
-			{name: "deleteOrganization of Korea", query: deleteOrganizationQ, vars: keyed("shrdc", 1, nil)},
-			{name: "createPerson affiliated in east-asia", query: createPersonQ, vars: input(edit(personInput(), "affiliations", []any{map[string]any{"title": "Officer", "institution": map[string]any{"kind": "SECRETARIAT", "key": "east-asia-secretariat"}}}))},
-			{name: "updatePerson affiliated in east-asia", query: updatePersonQ, vars: keyed("shu-zhu", 1, shuZhu)},
-			{name: "updatePerson adding an east-asia affiliation", query: updatePersonQ, vars: keyed(fixPerson, 1, edit(personInput(), "affiliations", []any{map[string]any{"title": "Fellow", "institution": map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}}}))},
-			{name: "deletePerson affiliated in east-asia", query: deletePersonQ, vars: keyed("shu-zhu", 1, nil)},
-			{name: "grantMembership to an east-asia city", query: grantMembershipQ, vars: input(map[string]any{"city": "beijing", "cityVersion": 1, "category": "FULL", "since": "2020-01-01"})},
-			{name: "changeMembership of Seoul", query: changeMembershipQ, vars: input(map[string]any{"city": "seoul", "cityVersion": 2, "membership": "m1", "status": "SUSPENDED"})},
-			{name: "endMembership of Seoul", query: endMembershipQ, vars: input(map[string]any{"city": "seoul", "cityVersion": 2, "membership": "m1", "until": today})},
-			{name: "grantMembership to a southeast-asia city", query: grantMembershipQ, vars: input(map[string]any{"city": fixMember, "cityVersion": 2, "category": "FULL", "since": "2020-01-01"})},
+			{name: "createOffice in east-asia", query: createOfficeQ, vars: apitest.Input(eastAsiaOffice)},
+			{name: "updateOffice of east-asia", query: updateOfficeQ, vars: apitest.Keyed("korea-office", 1, koreaOffice)},
+			{name: "updateOffice moving a record out of europe", query: updateOfficeQ, vars: apitest.Keyed(fixOffice, 1, apitest.Edit(officeInput(), "region", "east-asia"))},
+			{name: "deleteOffice of east-asia", query: deleteOfficeQ, vars: apitest.Keyed("korea-office", 1, nil)},
+			{name: "createCity in Korea", query: createCityQ, vars: apitest.Input(map[string]any{"name": "Busan", "country": "KR"})},
+			{name: "updateCity of Seoul", query: updateCityQ, vars: apitest.Keyed("seoul", 2, map[string]any{"name": "Seoul", "country": "KR"})},
+			{name: "updateCity moving a city out of europe", query: updateCityQ, vars: apitest.Keyed(fixCity, 1, apitest.Edit(cityInput(), "country", "KR"))},
+			{name: "deleteCity of east-asia", query: deleteCityQ, vars: apitest.Keyed("suining", 1, nil)},
+			{name: "createProgram hosted in Seoul", query: createProgramQ, vars: apitest.Input(map[string]any{"title": "Seoul Forum", "kind": "CONFERENCE", "hostCity": "seoul"})},
+			{name: "updateProgram of east-asia", query: updateProgramQ, vars: apitest.Keyed(program2016, 1, map[string]any{"title": "Renamed", "kind": "CAPACITY_BUILDING", "hostCity": "seoul"})},
+			{name: "updateProgram moving a program out of europe", query: updateProgramQ, vars: apitest.Keyed(fixProgram, 1, apitest.Edit(programInput(), "region", "east-asia"))},
+			{name: "deleteProgram of east-asia", query: deleteProgramQ, vars: apitest.Keyed(program2016, 1, nil)},
+			{name: "createOrganization in Korea", query: createOrganizationQ, vars: apitest.Input(map[string]any{"name": "Busan Institute", "country": "KR"})},
+			{name: "createOrganization based in Seoul, without a country", query: createOrganizationQ, vars: apitest.Input(map[string]any{"name": "Seoul Lab", "city": "seoul"})},
+			{name: "updateOrganization of Korea", query: updateOrganizationQ, vars: apitest.Keyed("shrdc", 1, map[string]any{"name": "SHRDC", "country": "KR"})},
+			{name: "updateOrganization moving one out of europe", query: updateOrganizationQ, vars: apitest.Keyed(fixOrganization, 1, apitest.Edit(organizationInput(), "country", "KR"))},
+			{name: "deleteOrganization of Korea", query: deleteOrganizationQ, vars: apitest.Keyed("shrdc", 1, nil)},
+			{name: "createPerson affiliated in east-asia", query: createPersonQ, vars: apitest.Input(apitest.Edit(personInput(), "affiliations", []any{map[string]any{"title": "Officer", "institution": map[string]any{"kind": "SECRETARIAT", "key": "east-asia-secretariat"}}}))},
+			{name: "updatePerson affiliated in east-asia", query: updatePersonQ, vars: apitest.Keyed("shu-zhu", 1, shuZhu)},
+			{name: "updatePerson adding an east-asia affiliation", query: updatePersonQ, vars: apitest.Keyed(fixPerson, 1, apitest.Edit(personInput(), "affiliations", []any{map[string]any{"title": "Fellow", "institution": map[string]any{"kind": "ORGANIZATION", "key": "shrdc"}}}))},
+			{name: "deletePerson affiliated in east-asia", query: deletePersonQ, vars: apitest.Keyed("shu-zhu", 1, nil)},
+			{name: "grantMembership to an east-asia city", query: grantMembershipQ, vars: apitest.Input(map[string]any{"city": "beijing", "cityVersion": 1, "category": "FULL", "since": "2020-01-01"})},
+			{name: "changeMembership of Seoul", query: changeMembershipQ, vars: apitest.Input(map[string]any{"city": "seoul", "cityVersion": 2, "membership": "m1", "status": "SUSPENDED"})},
+			{name: "endMembership of Seoul", query: endMembershipQ, vars: apitest.Input(map[string]any{"city": "seoul", "cityVersion": 2, "membership": "m1", "until": today})},
+			{name: "grantMembership to a southeast-asia city", query: grantMembershipQ, vars: apitest.Input(map[string]any{"city": fixMember, "cityVersion": 2, "category": "FULL", "since": "2020-01-01"})},
 			{name: "reviewMembershipApplication routed to southeast-asia", query: reviewQ, vars: review(f.submitted, 1, "APPROVE")},
 			{name: "membershipApplications of southeast-asia", query: `{ membershipApplications(filter: {region: "southeast-asia"}) { totalCount } }`},
 			{name: "membershipApplication routed to southeast-asia", query: `query($r: String!) { membershipApplication(reference: $r) { email } }`, vars: map[string]any{"r": f.submitted}},
@@ -1292,7 +1224,7 @@ func TestAuthRolesAndScopes(t *testing.T) {
 			})
 		}
 		t.Run("a refused write is 403 to a client that accepts application/graphql-response+json", func(t *testing.T) {
-			body, err := json.Marshal(map[string]any{"query": deleteProgramQ, "variables": keyed(program2016, 1, nil)})
+			body, err := json.Marshal(map[string]any{"query": deleteProgramQ, "variables": apitest.Keyed(program2016, 1, nil)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1324,27 +1256,27 @@ func TestAuthRolesAndScopes(t *testing.T) {
 			query string
 			vars  map[string]any
 		}{
-			{"createOffice", createOfficeQ, input(edit(officeInput(), "name", "Europe Editor Office"))},
-			{"updateOffice", updateOfficeQ, keyed("europe-editor-office", 1, edit(officeInput(), "name", "Europe Editor Office Brussels"))},
-			{"updateOffice of a fixture", updateOfficeQ, keyed(fixOffice, 1, edit(officeInput(), "phone", "+32 2 230 00 00"))},
-			{"createCity", createCityQ, input(map[string]any{"name": "Freiburg", "country": "DE"})},
-			{"updateCity", updateCityQ, keyed("freiburg", 1, map[string]any{"name": "Freiburg", "country": "DE", "population": 236000})},
-			{"grantMembership", grantMembershipQ, input(map[string]any{"city": "freiburg", "cityVersion": 2, "category": "FULL", "since": "1990-06-01"})},
-			{"changeMembership", changeMembershipQ, input(map[string]any{"city": "freiburg", "cityVersion": 3, "membership": "m1", "status": "SUSPENDED"})},
-			{"endMembership", endMembershipQ, input(map[string]any{"city": "freiburg", "cityVersion": 4, "membership": "m1", "until": today})},
-			{"createProgram", createProgramQ, input(map[string]any{"title": "Freiburg Green City Tour", "kind": "PROJECT", "hostCity": "freiburg"})},
-			{"updateProgram", updateProgramQ, keyed("freiburg-green-city-tour", 1, map[string]any{"title": "Freiburg Green City Tour", "kind": "CAMPAIGN", "hostCity": "freiburg"})},
-			{"createOrganization", createOrganizationQ, input(map[string]any{"name": "Öko-Institut", "country": "DE", "city": "freiburg"})},
-			{"updateOrganization", updateOrganizationQ, keyed("oko-institut", 1, map[string]any{"name": "Öko-Institut e.V.", "country": "DE", "city": "freiburg"})},
-			{"createPerson", createPersonQ, input(map[string]any{"name": "Anna Weber", "affiliations": []any{map[string]any{"title": "Officer", "institution": map[string]any{"kind": "SECRETARIAT", "key": "european-secretariat"}}}})},
-			{"updatePerson", updatePersonQ, keyed("anna-weber", 1, map[string]any{"name": "Anna Weber", "affiliations": []any{map[string]any{"title": "Director", "institution": map[string]any{"kind": "ORGANIZATION", "key": "oko-institut"}}}})},
+			{"createOffice", createOfficeQ, apitest.Input(apitest.Edit(officeInput(), "name", "Europe Editor Office"))},
+			{"updateOffice", updateOfficeQ, apitest.Keyed("europe-editor-office", 1, apitest.Edit(officeInput(), "name", "Europe Editor Office Brussels"))},
+			{"updateOffice of a fixture", updateOfficeQ, apitest.Keyed(fixOffice, 1, apitest.Edit(officeInput(), "phone", "+32 2 230 00 00"))},
+			{"createCity", createCityQ, apitest.Input(map[string]any{"name": "Freiburg", "country": "DE"})},
+			{"updateCity", updateCityQ, apitest.Keyed("freiburg", 1, map[string]any{"name": "Freiburg", "country": "DE", "population": 236000})},
+			{"grantMembership", grantMembershipQ, apitest.Input(map[string]any{"city": "freiburg", "cityVersion": 2, "category": "FULL", "since": "1990-06-01"})},
+			{"changeMembership", changeMembershipQ, apitest.Input(map[string]any{"city": "freiburg", "cityVersion": 3, "membership": "m1", "status": "SUSPENDED"})},
+			{"endMembership", endMembershipQ, apitest.Input(map[string]any{"city": "freiburg", "cityVersion": 4, "membership": "m1", "until": today})},
+			{"createProgram", createProgramQ, apitest.Input(map[string]any{"title": "Freiburg Green City Tour", "kind": "PROJECT", "hostCity": "freiburg"})},
+			{"updateProgram", updateProgramQ, apitest.Keyed("freiburg-green-city-tour", 1, map[string]any{"title": "Freiburg Green City Tour", "kind": "CAMPAIGN", "hostCity": "freiburg"})},
+			{"createOrganization", createOrganizationQ, apitest.Input(map[string]any{"name": "Öko-Institut", "country": "DE", "city": "freiburg"})},
+			{"updateOrganization", updateOrganizationQ, apitest.Keyed("oko-institut", 1, map[string]any{"name": "Öko-Institut e.V.", "country": "DE", "city": "freiburg"})},
+			{"createPerson", createPersonQ, apitest.Input(map[string]any{"name": "Anna Weber", "affiliations": []any{map[string]any{"title": "Officer", "institution": map[string]any{"kind": "SECRETARIAT", "key": "european-secretariat"}}}})},
+			{"updatePerson", updatePersonQ, apitest.Keyed("anna-weber", 1, map[string]any{"name": "Anna Weber", "affiliations": []any{map[string]any{"title": "Director", "institution": map[string]any{"kind": "ORGANIZATION", "key": "oko-institut"}}}})},
 			{"reviewMembershipApplication", reviewQ, review(germanApplication, 1, "APPROVE", "note", "Willkommen")},
 			{"membershipApplication", `query($r: String!) { membershipApplication(reference: $r) { email } }`, map[string]any{"r": germanApplication}},
-			{"deletePerson", deletePersonQ, keyed("anna-weber", 2, nil)},
-			{"deleteOrganization", deleteOrganizationQ, keyed("oko-institut", 2, nil)},
-			{"deleteProgram", deleteProgramQ, keyed("freiburg-green-city-tour", 2, nil)},
-			{"deleteCity", deleteCityQ, keyed("freiburg", 5, nil)},
-			{"deleteOffice", deleteOfficeQ, keyed("europe-editor-office", 2, nil)},
+			{"deletePerson", deletePersonQ, apitest.Keyed("anna-weber", 2, nil)},
+			{"deleteOrganization", deleteOrganizationQ, apitest.Keyed("oko-institut", 2, nil)},
+			{"deleteProgram", deleteProgramQ, apitest.Keyed("freiburg-green-city-tour", 2, nil)},
+			{"deleteCity", deleteCityQ, apitest.Keyed("freiburg", 5, nil)},
+			{"deleteOffice", deleteOfficeQ, apitest.Keyed("europe-editor-office", 2, nil)},
 		}
 		for _, step := range steps {
 			mustGQL(t, s, europe, step.query, step.vars, nil)
@@ -1362,7 +1294,7 @@ func TestAuthRolesAndScopes(t *testing.T) {
 
 	t.Run("a JWT editor within its regions", func(t *testing.T) {
 		jwt := mintJWT(t, "dai@iclei.org", directory.RoleEditor, "east-asia")
-		mustGQL(t, s, jwt, updateOfficeQ, keyed("japan-office", 1, map[string]any{"name": "Japan Office", "kind": "COUNTRY_OFFICE",
+		mustGQL(t, s, jwt, updateOfficeQ, apitest.Keyed("japan-office", 1, map[string]any{"name": "Japan Office", "kind": "COUNTRY_OFFICE",
 			"region": "east-asia", "secretariat": "east-asia-secretariat", "address": map[string]any{"locality": "Tokyo", "country": "JP"}}), nil)
 		trail := auditTrail(t, s, admin, directory.GlobalID(directory.KindOffice, "japan-office"))
 		if len(trail) == 0 || trail[0].Actor != "jwt:dai@iclei.org" || trail[0].Action != "UPDATE" {
@@ -1371,9 +1303,9 @@ func TestAuthRolesAndScopes(t *testing.T) {
 	})
 
 	t.Run("an admin everywhere", func(t *testing.T) {
-		mustGQL(t, s, admin, updateOfficeQ, keyed("korea-office", 1, map[string]any{"name": "Korea Office", "kind": "COUNTRY_OFFICE",
+		mustGQL(t, s, admin, updateOfficeQ, apitest.Keyed("korea-office", 1, map[string]any{"name": "Korea Office", "kind": "COUNTRY_OFFICE",
 			"region": "east-asia", "secretariat": "east-asia-secretariat", "address": map[string]any{"locality": "Seoul", "country": "KR"}}), nil)
-		mustGQL(t, s, admin, changeMembershipQ, input(map[string]any{"city": "seoul", "cityVersion": 2, "membership": "m1", "note": "Founding member"}), nil)
+		mustGQL(t, s, admin, changeMembershipQ, apitest.Input(map[string]any{"city": "seoul", "cityVersion": 2, "membership": "m1", "note": "Founding member"}), nil)
 		mustGQL(t, s, admin, `{ membershipApplications(filter: {region: "southeast-asia"}) { totalCount } }`, nil, nil)
 		mustGQL(t, s, admin, reviewQ, review(f.submitted, 1, "REJECT", "note", "Incomplete."), nil)
 	})
@@ -1420,7 +1352,7 @@ func TestApplicationFromSubmissionToMembership(t *testing.T) {
 
 	// An applicant from Viet Nam applies without a token; Southeast Asia serves Viet Nam.
 	var sub struct{ ApplyForMembership receipt }
-	mustGQL(t, s, "", applyQ, input(applicationInput()), &sub)
+	mustGQL(t, s, "", applyQ, apitest.Input(applicationInput()), &sub)
 	rc := sub.ApplyForMembership
 	ref := rc.Reference
 	if !referencePattern.MatchString(ref) {
@@ -1578,9 +1510,9 @@ func TestApplicationFromSubmissionToMembership(t *testing.T) {
 	})
 
 	t.Run("an application may join an existing city", func(t *testing.T) {
-		mustGQL(t, s, admin, createCityQ, input(map[string]any{"name": "Da Nang", "country": "VN"}), nil)
+		mustGQL(t, s, admin, createCityQ, apitest.Input(map[string]any{"name": "Da Nang", "country": "VN"}), nil)
 		var a struct{ ApplyForMembership receipt }
-		mustGQL(t, s, "", applyQ, input(edit(edit(applicationInput(), "name", "City of Da Nang"), "category", "ASSOCIATE")), &a)
+		mustGQL(t, s, "", applyQ, apitest.Input(apitest.Edit(apitest.Edit(applicationInput(), "name", "City of Da Nang"), "category", "ASSOCIATE")), &a)
 		var r struct{ ReviewMembershipApplication reviewed }
 		mustGQL(t, s, sea, reviewQ, review(a.ApplyForMembership.Reference, 1, "APPROVE", "cityKey", "da-nang"), &r)
 		if g := r.ReviewMembershipApplication; g.City == nil || g.City.Key != "da-nang" || g.Membership == nil || g.Membership.Category != "ASSOCIATE" {
@@ -1604,7 +1536,7 @@ func TestApplicationFromSubmissionToMembership(t *testing.T) {
 
 	t.Run("a rejection changes no record but the application", func(t *testing.T) {
 		var a struct{ ApplyForMembership receipt }
-		mustGQL(t, s, "", applyQ, input(edit(applicationInput(), "name", "Nowhere Town")), &a)
+		mustGQL(t, s, "", applyQ, apitest.Input(apitest.Edit(applicationInput(), "name", "Nowhere Town")), &a)
 		ref := a.ApplyForMembership.Reference
 		before := readStoredState(t, s)
 		var r struct{ ReviewMembershipApplication reviewed }
@@ -1623,7 +1555,7 @@ func TestApplicationFromSubmissionToMembership(t *testing.T) {
 		revision := regexp.MustCompile(`"revision":"\d+"`)
 		before.API, after.API = revision.ReplaceAllString(before.API, ""), revision.ReplaceAllString(after.API, "")
 		if !reflect.DeepEqual(after.Data, before.Data) || after.API != before.API {
-			t.Errorf("a rejection changed the directory:\n%s", diffJSON(before.Data, after.Data))
+			t.Errorf("a rejection changed the directory:\n%s", apitest.DiffJSON(before.Data, after.Data))
 		}
 		var status struct{ MembershipApplicationStatus receipt }
 		mustGQL(t, s, "", receiptQ, map[string]any{"r": ref}, &status)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 	"github.com/iclei/directory/seed"
 )
 
@@ -60,8 +61,8 @@ func TestQueries(t *testing.T) {
 	// Memberships for the membership filters, which the seed has none of: Seoul a full member the East Asia
 	// Secretariat serves, Beijing an associate member the World Secretariat serves.
 	admin := s.mintKey(t, "queries-admin", directory.RoleAdmin)
-	mustGQL(t, s, admin, grantMembershipQ, input(map[string]any{"city": "seoul", "cityVersion": 1, "category": "FULL", "since": "2015-01-01"}), nil)
-	mustGQL(t, s, admin, grantMembershipQ, input(map[string]any{"city": "beijing", "cityVersion": 1, "category": "ASSOCIATE", "since": "2016-01-01",
+	mustGQL(t, s, admin, grantMembershipQ, apitest.Input(map[string]any{"city": "seoul", "cityVersion": 1, "category": "FULL", "since": "2015-01-01"}), nil)
+	mustGQL(t, s, admin, grantMembershipQ, apitest.Input(map[string]any{"city": "beijing", "cityVersion": 1, "category": "ASSOCIATE", "since": "2016-01-01",
 		"secretariat": "world-secretariat"}), nil)
 
 	t.Run("filters", func(t *testing.T) { testFilters(t, s) })

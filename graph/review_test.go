@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/iclei/directory/directory"
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // TestReviewTakesItsDeprecatedArguments: reviewMembershipApplication took its decision, note and city key as
@@ -15,7 +16,7 @@ func TestReviewTakesItsDeprecatedArguments(t *testing.T) {
 	admin := s.mintKey(t, "review-admin", directory.RoleAdmin)
 	apply := func(name string) string {
 		var a struct{ ApplyForMembership struct{ Reference string } }
-		mustGQL(t, s, "", applyQ, input(edit(applicationInput(), "name", name)), &a)
+		mustGQL(t, s, "", applyQ, apitest.Input(apitest.Edit(applicationInput(), "name", name)), &a)
 		return a.ApplyForMembership.Reference
 	}
 

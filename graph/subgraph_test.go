@@ -8,6 +8,7 @@ import (
 
 	"github.com/iclei/directory/directory"
 	"github.com/iclei/directory/graph"
+	"github.com/iclei/directory/internal/apitest"
 )
 
 // entitiesQ asks for entities of every type the subgraph resolves, with the fields that tell them apart.
@@ -188,7 +189,7 @@ func TestEntitiesThatAreNotThere(t *testing.T) {
 
 	// A membership application is private: its reference and its ID name no entity.
 	var sub struct{ ApplyForMembership receipt }
-	mustGQL(t, s, "", applyQ, input(applicationInput()), &sub)
+	mustGQL(t, s, "", applyQ, apitest.Input(applicationInput()), &sub)
 	application := sub.ApplyForMembership.Reference
 	applicationID := directory.GlobalID(directory.KindApplication, application)
 
