@@ -117,7 +117,7 @@ func Restartable(t testing.TB) *Engine {
 		return embedded(t)
 	}
 	if os.Getenv("TEST_POSTGRESQL_URL") == "" {
-		t.Skip("this test stops and starts its database engine: on an external engine (TEST_MONGODB_URI) it needs " +
+		skipOutsideCI(t, "this test stops and starts its database engine: on an external engine (TEST_MONGODB_URI) it needs "+
 			"TEST_POSTGRESQL_URL to run FerretDB of its own on PostgreSQL, and that is not set")
 	}
 	pgURL := PostgreSQL(t)
@@ -177,7 +177,7 @@ func PostgreSQL(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("TEST_POSTGRESQL_URL")
 	if admin == "" {
-		t.Skip("needs a PostgreSQL server: set TEST_POSTGRESQL_URL to a role that may create databases (.ci/run does)")
+		skipOutsideCI(t, "needs a PostgreSQL server: set TEST_POSTGRESQL_URL to a role that may create databases (.ci/run does)")
 	}
 	u, err := url.Parse(admin)
 	if err != nil {
@@ -212,4 +212,14 @@ func PostgreSQL(t testing.TB) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// skipOutsideCI skips the test, saying why, on a developer's machine; under CI (.ci/run starts PostgreSQL and
+// sets TEST_POSTGRESQL_URL) a test that cannot run fails instead, so that CI never passes without it.
+func skipOutsideCI(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI must run this test: " + why)
+	}
+	t.Skip("skipping: " + why)
 }
