@@ -11,33 +11,7 @@ import (
 	"testing"
 
 	"github.com/iclei/directory/directory"
-)
-
-// The records' keys in the order of their names, as the listing, curated.json and the news item name them.
-var (
-	officesByName = []string{"africa-secretariat", "brussels-office", "canada-office", "east-asia-secretariat",
-		"european-secretariat", "indonesia-project-office", "japan-office", "korea-office",
-		"mexico-central-america-caribbean-secretariat", "oceania-secretariat", "south-american-secretariat",
-		"south-asia-secretariat", "southeast-asia-secretariat", "usa-office", "world-secretariat"}
-	citiesByName = []string{"beijing", "chengdu", "guangzhou", "guilin", "guilin-lingui-new-district", "guiyang", "seoul",
-		"shanghai", "shenzhen", "shenzhen-guangming-new-district", "suining", "tianjin", "tianjin-eco-city", "zhuzhou"}
-	participantsByName = []string{"beijing", "chengdu", "guangzhou", "guilin-lingui-new-district", "guiyang", "shanghai",
-		"shenzhen-guangming-new-district", "suining", "tianjin-eco-city", "zhuzhou"}
-	secretariatsByName = []string{"africa-secretariat", "east-asia-secretariat", "european-secretariat",
-		"mexico-central-america-caribbean-secretariat", "oceania-secretariat", "south-american-secretariat",
-		"south-asia-secretariat", "southeast-asia-secretariat", "world-secretariat"}
-	peopleByName = []string{"gwonsig-won", "joon-ho-ahn", "shu-zhu"}
-	// By country code, then by name.
-	officesByCountry = []string{"oceania-secretariat", "brussels-office", "south-american-secretariat", "canada-office",
-		"european-secretariat", "world-secretariat", "indonesia-project-office", "south-asia-secretariat", "japan-office",
-		"east-asia-secretariat", "korea-office", "mexico-central-america-caribbean-secretariat", "southeast-asia-secretariat",
-		"usa-office", "africa-secretariat"}
-	// By region name (Africa, East Asia, Europe, Global, Mexico…, North America, Oceania, South America, South Asia,
-	// Southeast Asia), then by name.
-	officesByRegion = []string{"africa-secretariat", "east-asia-secretariat", "japan-office", "korea-office",
-		"brussels-office", "european-secretariat", "world-secretariat", "mexico-central-america-caribbean-secretariat",
-		"canada-office", "usa-office", "oceania-secretariat", "south-american-secretariat", "south-asia-secretariat",
-		"indonesia-project-office", "southeast-asia-secretariat"}
+	"github.com/iclei/directory/internal/apitest"
 )
 
 func reversed(keys []string) []string {
@@ -153,12 +127,12 @@ func TestFilters(t *testing.T) {
 			return offices(directory.OfficeFilter{Region: "east-asia", Kind: directory.OfficeCountry})
 		}, []string{"japan-office", "korea-office"}},
 		// Cities.
-		{"cities by region", func() ([]string, error) { return cities(directory.CityFilter{Region: "east-asia"}) }, citiesByName},
+		{"cities by region", func() ([]string, error) { return cities(directory.CityFilter{Region: "east-asia"}) }, apitest.CitiesByName},
 		{"cities of a region with none", func() ([]string, error) { return cities(directory.CityFilter{Region: "europe"}) }, []string{}},
 		{"cities by country", func() ([]string, error) { return cities(directory.CityFilter{Country: "KR"}) }, []string{"seoul"}},
 		{"cities by kind", func() ([]string, error) { return cities(directory.CityFilter{Kind: directory.CityDistrict}) },
 			[]string{"guilin-lingui-new-district", "shenzhen-guangming-new-district", "tianjin-eco-city"}},
-		{"cities that took part in a program", func() ([]string, error) { return cities(directory.CityFilter{Program: program}) }, participantsByName},
+		{"cities that took part in a program", func() ([]string, error) { return cities(directory.CityFilter{Program: program}) }, apitest.ParticipantsByName},
 		{"districts of a city", func() ([]string, error) { return cities(directory.CityFilter{Parent: "tianjin"}) }, []string{"tianjin-eco-city"}},
 		{"districts of another city", func() ([]string, error) { return cities(directory.CityFilter{Parent: "shenzhen"}) },
 			[]string{"shenzhen-guangming-new-district"}},
@@ -223,7 +197,7 @@ func TestFilters(t *testing.T) {
 		{"regional secretariats", func() ([]string, error) {
 			return secretariats(directory.SecretariatFilter{Kind: directory.SecretariatRegional})
 		},
-			secretariatsByName[:8]},
+			apitest.SecretariatsByName[:8]},
 		// Organizations.
 		{"organizations by country", func() ([]string, error) { return organizations(directory.OrganizationFilter{Country: "KR"}) }, []string{"shrdc"}},
 		{"organizations of a country with none", func() ([]string, error) { return organizations(directory.OrganizationFilter{Country: "DE"}) }, []string{}},
@@ -236,7 +210,7 @@ func TestFilters(t *testing.T) {
 			[]string{"shu-zhu"}},
 		{"people with a role at a city, of whom there are none", func() ([]string, error) { return people(directory.PersonFilter{Institution: "seoul"}) },
 			[]string{}},
-		{"people a program names", func() ([]string, error) { return people(directory.PersonFilter{Program: program}) }, peopleByName},
+		{"people a program names", func() ([]string, error) { return people(directory.PersonFilter{Program: program}) }, apitest.PeopleByName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,30 +273,30 @@ func TestOrderings(t *testing.T) {
 		connection, field string
 		asc               []string
 	}{
-		{"offices", "NAME", officesByName},
+		{"offices", "NAME", apitest.OfficesByName},
 		// The keys follow the names, so KEY and NAME order the offices alike.
-		{"offices", "KEY", officesByName},
-		{"offices", "COUNTRY", officesByCountry},
-		{"offices", "REGION", officesByRegion},
-		{"cities", "NAME", citiesByName},
-		{"cities", "KEY", citiesByName},
+		{"offices", "KEY", apitest.OfficesByName},
+		{"offices", "COUNTRY", apitest.OfficesByCountry},
+		{"offices", "REGION", apitest.OfficesByRegion},
+		{"cities", "NAME", apitest.CitiesByName},
+		{"cities", "KEY", apitest.CitiesByName},
 		{"cities", "COUNTRY", []string{"beijing", "chengdu", "guangzhou", "guilin", "guilin-lingui-new-district", "guiyang",
 			"shanghai", "shenzhen", "shenzhen-guangming-new-district", "suining", "tianjin", "tianjin-eco-city", "zhuzhou", "seoul"}},
 		// Every city is in East Asia and none has a population: both orderings fall back to the name.
-		{"cities", "REGION", citiesByName},
-		{"cities", "POPULATION", citiesByName},
+		{"cities", "REGION", apitest.CitiesByName},
+		{"cities", "POPULATION", apitest.CitiesByName},
 		{"programs", "DATE", []string{program2016}},
 		{"programs", "TITLE", []string{program2016}},
 		{"programs", "KEY", []string{program2016}},
-		{"secretariats", "NAME", secretariatsByName},
-		{"secretariats", "KEY", secretariatsByName},
+		{"secretariats", "NAME", apitest.SecretariatsByName},
+		{"secretariats", "KEY", apitest.SecretariatsByName},
 		{"secretariats", "REGION", []string{"africa-secretariat", "east-asia-secretariat", "european-secretariat", "world-secretariat",
 			"mexico-central-america-caribbean-secretariat", "oceania-secretariat", "south-american-secretariat",
 			"south-asia-secretariat", "southeast-asia-secretariat"}},
 		{"organizations", "NAME", []string{"shrdc"}},
 		{"organizations", "KEY", []string{"shrdc"}},
-		{"people", "NAME", peopleByName},
-		{"people", "KEY", peopleByName},
+		{"people", "NAME", apitest.PeopleByName},
+		{"people", "KEY", apitest.PeopleByName},
 	}
 	for _, tt := range tests {
 		for _, dir := range []directory.Direction{directory.Asc, directory.Desc} {
@@ -343,7 +317,7 @@ func TestOrderings(t *testing.T) {
 	}
 	t.Run("the default orders", func(t *testing.T) {
 		for name, want := range map[string][]string{
-			"offices": officesByName, "cities": citiesByName, "secretariats": secretariatsByName, "people": peopleByName,
+			"offices": apitest.OfficesByName, "cities": apitest.CitiesByName, "secretariats": apitest.SecretariatsByName, "people": apitest.PeopleByName,
 			"programs": {program2016}, "organizations": {"shrdc"},
 		} {
 			keys, _, _, _, err := conns[name](directory.Order{}, all)
@@ -425,7 +399,7 @@ func TestPagination(t *testing.T) {
 	for _, o := range []struct {
 		field string
 		asc   []string
-	}{{"NAME", officesByName}, {"REGION", officesByRegion}, {"COUNTRY", officesByCountry}} {
+	}{{"NAME", apitest.OfficesByName}, {"REGION", apitest.OfficesByRegion}, {"COUNTRY", apitest.OfficesByCountry}} {
 		for _, dir := range []directory.Direction{directory.Asc, directory.Desc} {
 			want := o.asc
 			if dir == directory.Desc {
@@ -453,8 +427,8 @@ func TestPagination(t *testing.T) {
 	t.Run("cities forward and backward in pages of 5", func(t *testing.T) {
 		forward, _ := walk(t, conns["cities"], directory.Order{}, 5, false, 14)
 		backward, _ := walk(t, conns["cities"], directory.Order{}, 5, true, 14)
-		if !reflect.DeepEqual(forward, citiesByName) || !reflect.DeepEqual(backward, citiesByName) {
-			t.Errorf("forward %q\nbackward %q\nwant %q", forward, backward, citiesByName)
+		if !reflect.DeepEqual(forward, apitest.CitiesByName) || !reflect.DeepEqual(backward, apitest.CitiesByName) {
+			t.Errorf("forward %q\nbackward %q\nwant %q", forward, backward, apitest.CitiesByName)
 		}
 	})
 
@@ -469,7 +443,7 @@ func TestPagination(t *testing.T) {
 
 	t.Run("a page holding the whole connection", func(t *testing.T) {
 		keys, info, cursors := everything(t)
-		if !reflect.DeepEqual(keys, officesByName) || info.HasNextPage || info.HasPreviousPage {
+		if !reflect.DeepEqual(keys, apitest.OfficesByName) || info.HasNextPage || info.HasPreviousPage {
 			t.Errorf("keys %q, %+v; want every office and no page either side", keys, info)
 		}
 		if *info.StartCursor != cursors[0] || *info.EndCursor != cursors[14] {
@@ -491,11 +465,11 @@ func TestPagination(t *testing.T) {
 	t.Run("between two cursors", func(t *testing.T) {
 		_, _, cursors := everything(t)
 		keys, _, _, _, err := offices(directory.Order{}, directory.PageArgs{First: ptr(100), After: &cursors[4], Before: &cursors[10]})
-		if want := officesByName[5:10]; err != nil || !reflect.DeepEqual(keys, want) {
+		if want := apitest.OfficesByName[5:10]; err != nil || !reflect.DeepEqual(keys, want) {
 			t.Errorf("first 100 between the 5th and 11th = %q (%v), want %q", keys, err, want)
 		}
 		keys, info, _, _, err := offices(directory.Order{}, directory.PageArgs{Last: ptr(2), After: &cursors[4], Before: &cursors[10]})
-		if want := officesByName[8:10]; err != nil || !reflect.DeepEqual(keys, want) || !info.HasPreviousPage || !info.HasNextPage {
+		if want := apitest.OfficesByName[8:10]; err != nil || !reflect.DeepEqual(keys, want) || !info.HasPreviousPage || !info.HasNextPage {
 			t.Errorf("last 2 between the 5th and 11th = %q, %+v; want %q with pages either side", keys, info, want)
 		}
 	})
@@ -519,7 +493,7 @@ func TestPagination(t *testing.T) {
 	t.Run("a cursor stays valid in the other direction of its ordering", func(t *testing.T) {
 		_, _, cursors := everything(t)
 		keys, _, _, _, err := offices(directory.Order{Field: "NAME", Direction: directory.Desc}, directory.PageArgs{First: ptr(3), After: &cursors[5]})
-		if want := reversed(officesByName[2:5]); err != nil || !reflect.DeepEqual(keys, want) {
+		if want := reversed(apitest.OfficesByName[2:5]); err != nil || !reflect.DeepEqual(keys, want) {
 			t.Errorf("keys = %q (%v), want %q", keys, err, want)
 		}
 	})
@@ -684,7 +658,7 @@ func TestSearch(t *testing.T) {
 		// "secretariat" starts a word of the name of every secretariat and of its head office, and of the
 		// program's summary ("…the ICLEI East Asia Secretariat…"): 19 results, each secretariat's office first.
 		var want []string
-		for _, k := range secretariatsByName {
+		for _, k := range apitest.SecretariatsByName {
 			want = append(want, "Office:"+k, "Secretariat:"+k)
 		}
 		want = append(want, "Program:"+program)

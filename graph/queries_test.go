@@ -20,34 +20,9 @@ import (
 // (directory/queries_test.go holds the rules), search results, distances, service, countries and global IDs as
 // the schema presents them, and every invalid argument as the client sees it.
 
-// The records' keys in the order of their names, as the listing, curated.json and the news item name them.
-var (
-	officesByName = []string{"africa-secretariat", "brussels-office", "canada-office", "east-asia-secretariat",
-		"european-secretariat", "indonesia-project-office", "japan-office", "korea-office",
-		"mexico-central-america-caribbean-secretariat", "oceania-secretariat", "south-american-secretariat",
-		"south-asia-secretariat", "southeast-asia-secretariat", "usa-office", "world-secretariat"}
-	citiesByName = []string{"beijing", "chengdu", "guangzhou", "guilin", "guilin-lingui-new-district", "guiyang", "seoul",
-		"shanghai", "shenzhen", "shenzhen-guangming-new-district", "suining", "tianjin", "tianjin-eco-city", "zhuzhou"}
-	participantsByName = []string{"beijing", "chengdu", "guangzhou", "guilin-lingui-new-district", "guiyang", "shanghai",
-		"shenzhen-guangming-new-district", "suining", "tianjin-eco-city", "zhuzhou"}
-	secretariatsByName = []string{"africa-secretariat", "east-asia-secretariat", "european-secretariat",
-		"mexico-central-america-caribbean-secretariat", "oceania-secretariat", "south-american-secretariat",
-		"south-asia-secretariat", "southeast-asia-secretariat", "world-secretariat"}
-	peopleByName = []string{"gwonsig-won", "joon-ho-ahn", "shu-zhu"}
-	// By country code, then by name.
-	officesByCountry = []string{"oceania-secretariat", "brussels-office", "south-american-secretariat", "canada-office",
-		"european-secretariat", "world-secretariat", "indonesia-project-office", "south-asia-secretariat", "japan-office",
-		"east-asia-secretariat", "korea-office", "mexico-central-america-caribbean-secretariat", "southeast-asia-secretariat",
-		"usa-office", "africa-secretariat"}
-	// By region name (Africa, East Asia, Europe, Global, Mexico…, North America, Oceania, South America, South Asia,
-	// Southeast Asia), then by name.
-	officesByRegion = []string{"africa-secretariat", "east-asia-secretariat", "japan-office", "korea-office",
-		"brussels-office", "european-secretariat", "world-secretariat", "mexico-central-america-caribbean-secretariat",
-		"canada-office", "usa-office", "oceania-secretariat", "south-american-secretariat", "south-asia-secretariat",
-		"indonesia-project-office", "southeast-asia-secretariat"}
-	regionCodes = []string{"global", "africa", "east-asia", "europe", "mexico-central-america-caribbean", "north-america",
-		"oceania", "south-america", "south-asia", "southeast-asia"}
-)
+// The regions' codes in the order of their names.
+var regionCodes = []string{"global", "africa", "east-asia", "europe", "mexico-central-america-caribbean", "north-america",
+	"oceania", "south-america", "south-asia", "southeast-asia"}
 
 func reversed(keys []string) []string {
 	r := slices.Clone(keys)
@@ -110,13 +85,13 @@ func testFilters(t *testing.T, s *api) {
 		{"offices of a region by kind", `{ region(code: "east-asia") { offices(kind: COUNTRY_OFFICE) { nodes { key } } } }`,
 			[]string{"japan-office", "korea-office"}},
 		// Cities.
-		{"cities by region", `{ cities(filter: { region: "east-asia" }) { nodes { key } } }`, citiesByName},
+		{"cities by region", `{ cities(filter: { region: "east-asia" }) { nodes { key } } }`, apitest.CitiesByName},
 		{"cities of a region with none", `{ cities(filter: { region: "europe" }) { nodes { key } } }`, []string{}},
 		{"cities by country", `{ cities(filter: { country: "KR" }) { nodes { key } } }`, []string{"seoul"}},
 		{"cities by kind", `{ cities(filter: { kind: DISTRICT }) { nodes { key } } }`,
 			[]string{"guilin-lingui-new-district", "shenzhen-guangming-new-district", "tianjin-eco-city"}},
 		{"cities that took part in a program", `{ cities(filter: { program: "` + programKey + `" }, first: 100) { nodes { key } } }`,
-			participantsByName},
+			apitest.ParticipantsByName},
 		{"districts of a city", `{ cities(filter: { parent: "tianjin" }) { nodes { key } } }`, []string{"tianjin-eco-city"}},
 		{"districts of a city, from the city", `{ city(key: "shenzhen") { districts { nodes { key } } } }`,
 			[]string{"shenzhen-guangming-new-district"}},
@@ -152,7 +127,7 @@ func testFilters(t *testing.T, s *api) {
 		{"secretariats of the global level", `{ secretariats(filter: { region: "global" }) { nodes { key } } }`, []string{"world-secretariat"}},
 		{"secretariats of a region that has none", `{ secretariats(filter: { region: "north-america" }) { nodes { key } } }`, []string{}},
 		{"the world secretariat among secretariats by kind", `{ secretariats(filter: { kind: WORLD }) { nodes { key } } }`, []string{"world-secretariat"}},
-		{"regional secretariats", `{ secretariats(filter: { kind: REGIONAL }) { nodes { key } } }`, secretariatsByName[:8]},
+		{"regional secretariats", `{ secretariats(filter: { kind: REGIONAL }) { nodes { key } } }`, apitest.SecretariatsByName[:8]},
 		// Organizations.
 		{"organizations by country", `{ organizations(filter: { country: "KR" }) { nodes { key } } }`, []string{"shrdc"}},
 		{"organizations of a country with none", `{ organizations(filter: { country: "DE" }) { nodes { key } } }`, []string{}},
@@ -164,7 +139,7 @@ func testFilters(t *testing.T, s *api) {
 		{"people with a role at a secretariat", `{ people(filter: { institution: "east-asia-secretariat" }) { nodes { key } } }`,
 			[]string{"shu-zhu"}},
 		{"people with a role at a city, of whom there are none", `{ people(filter: { institution: "seoul" }) { nodes { key } } }`, []string{}},
-		{"people a program names", `{ people(filter: { program: "` + programKey + `" }) { nodes { key } } }`, peopleByName},
+		{"people a program names", `{ people(filter: { program: "` + programKey + `" }) { nodes { key } } }`, apitest.PeopleByName},
 		{"people of an organization, from the organization", `{ organization(key: "shrdc") { people { nodes { key } } } }`,
 			[]string{"gwonsig-won", "joon-ho-ahn"}},
 	}
@@ -215,30 +190,30 @@ func testOrderings(t *testing.T, s *api) {
 		connection, field string
 		asc               []string
 	}{
-		{"offices", "NAME", officesByName},
+		{"offices", "NAME", apitest.OfficesByName},
 		// The keys follow the names, so KEY and NAME order the offices alike.
-		{"offices", "KEY", officesByName},
-		{"offices", "COUNTRY", officesByCountry},
-		{"offices", "REGION", officesByRegion},
-		{"cities", "NAME", citiesByName},
-		{"cities", "KEY", citiesByName},
+		{"offices", "KEY", apitest.OfficesByName},
+		{"offices", "COUNTRY", apitest.OfficesByCountry},
+		{"offices", "REGION", apitest.OfficesByRegion},
+		{"cities", "NAME", apitest.CitiesByName},
+		{"cities", "KEY", apitest.CitiesByName},
 		{"cities", "COUNTRY", []string{"beijing", "chengdu", "guangzhou", "guilin", "guilin-lingui-new-district", "guiyang",
 			"shanghai", "shenzhen", "shenzhen-guangming-new-district", "suining", "tianjin", "tianjin-eco-city", "zhuzhou", "seoul"}},
 		// Every city is in East Asia and none has a population: both orderings fall back to the name.
-		{"cities", "REGION", citiesByName},
-		{"cities", "POPULATION", citiesByName},
+		{"cities", "REGION", apitest.CitiesByName},
+		{"cities", "POPULATION", apitest.CitiesByName},
 		{"programs", "DATE", []string{programKey}},
 		{"programs", "TITLE", []string{programKey}},
 		{"programs", "KEY", []string{programKey}},
-		{"secretariats", "NAME", secretariatsByName},
-		{"secretariats", "KEY", secretariatsByName},
+		{"secretariats", "NAME", apitest.SecretariatsByName},
+		{"secretariats", "KEY", apitest.SecretariatsByName},
 		{"secretariats", "REGION", []string{"africa-secretariat", "east-asia-secretariat", "european-secretariat", "world-secretariat",
 			"mexico-central-america-caribbean-secretariat", "oceania-secretariat", "south-american-secretariat",
 			"south-asia-secretariat", "southeast-asia-secretariat"}},
 		{"organizations", "NAME", []string{"shrdc"}},
 		{"organizations", "KEY", []string{"shrdc"}},
-		{"people", "NAME", peopleByName},
-		{"people", "KEY", peopleByName},
+		{"people", "NAME", apitest.PeopleByName},
+		{"people", "KEY", apitest.PeopleByName},
 	}
 	for _, tt := range tests {
 		for _, dir := range []string{"ASC", "DESC"} {
@@ -257,7 +232,7 @@ func testOrderings(t *testing.T, s *api) {
 
 	t.Run("the default orders", func(t *testing.T) {
 		for connection, want := range map[string][]string{
-			"offices": officesByName, "cities": citiesByName, "secretariats": secretariatsByName, "people": peopleByName,
+			"offices": apitest.OfficesByName, "cities": apitest.CitiesByName, "secretariats": apitest.SecretariatsByName, "people": apitest.PeopleByName,
 			"programs": {programKey}, "organizations": {"shrdc"},
 		} {
 			q := fmt.Sprintf(`{ %s(first: 100) { nodes { key } } }`, connection)
@@ -345,9 +320,9 @@ func testPagination(t *testing.T, s *api) {
 		field string
 		asc   []string
 	}{
-		{"NAME", officesByName},
-		{"REGION", officesByRegion},
-		{"COUNTRY", officesByCountry},
+		{"NAME", apitest.OfficesByName},
+		{"REGION", apitest.OfficesByRegion},
+		{"COUNTRY", apitest.OfficesByCountry},
 	}
 	for _, o := range orders {
 		for _, dir := range []string{"ASC", "DESC"} {
@@ -379,14 +354,14 @@ func testPagination(t *testing.T, s *api) {
 	t.Run("cities forward and backward in pages of 5", func(t *testing.T) {
 		forward, _ := walk(t, s, "cities", "", 5, false, 14)
 		backward, _ := walk(t, s, "cities", "", 5, true, 14)
-		if !reflect.DeepEqual(forward, citiesByName) || !reflect.DeepEqual(backward, citiesByName) {
-			t.Errorf("forward %q\nbackward %q\nwant %q", forward, backward, citiesByName)
+		if !reflect.DeepEqual(forward, apitest.CitiesByName) || !reflect.DeepEqual(backward, apitest.CitiesByName) {
+			t.Errorf("forward %q\nbackward %q\nwant %q", forward, backward, apitest.CitiesByName)
 		}
 	})
 
 	t.Run("a page holding the whole connection", func(t *testing.T) {
 		p := page(t, s, `{ offices(first: 100) { `+edgesAndPageInfo+` } }`, nil)
-		if !reflect.DeepEqual(p.Keys, officesByName) || p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
+		if !reflect.DeepEqual(p.Keys, apitest.OfficesByName) || p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
 			t.Errorf("keys %q, %+v; want every office and no page either side", p.Keys, p.PageInfo)
 		}
 		if *p.PageInfo.StartCursor != p.Cursors[0] || *p.PageInfo.EndCursor != p.Cursors[14] {
@@ -405,11 +380,11 @@ func testPagination(t *testing.T, s *api) {
 		all := page(t, s, `{ offices(first: 100) { `+edgesAndPageInfo+` } }`, nil)
 		vars := map[string]any{"after": all.Cursors[4], "before": all.Cursors[10]}
 		first := page(t, s, `query($after: String, $before: String) { offices(first: 100, after: $after, before: $before) { `+edgesAndPageInfo+` } }`, vars)
-		if want := officesByName[5:10]; !reflect.DeepEqual(first.Keys, want) {
+		if want := apitest.OfficesByName[5:10]; !reflect.DeepEqual(first.Keys, want) {
 			t.Errorf("first 100 between the 5th and 11th = %q, want %q", first.Keys, want)
 		}
 		last := page(t, s, `query($after: String, $before: String) { offices(last: 2, after: $after, before: $before) { `+edgesAndPageInfo+` } }`, vars)
-		if want := officesByName[8:10]; !reflect.DeepEqual(last.Keys, want) || !last.PageInfo.HasPreviousPage || !last.PageInfo.HasNextPage {
+		if want := apitest.OfficesByName[8:10]; !reflect.DeepEqual(last.Keys, want) || !last.PageInfo.HasPreviousPage || !last.PageInfo.HasNextPage {
 			t.Errorf("last 2 between the 5th and 11th = %q, %+v; want %q with pages either side", last.Keys, last.PageInfo, want)
 		}
 	})
@@ -435,7 +410,7 @@ func testPagination(t *testing.T, s *api) {
 		all := page(t, s, `{ offices(first: 100) { `+edgesAndPageInfo+` } }`, nil)
 		p := page(t, s, `query($after: String) { offices(orderBy: { field: NAME, direction: DESC }, first: 3, after: $after) { `+edgesAndPageInfo+` } }`,
 			map[string]any{"after": all.Cursors[5]})
-		if want := reversed(officesByName[2:5]); !reflect.DeepEqual(p.Keys, want) {
+		if want := reversed(apitest.OfficesByName[2:5]); !reflect.DeepEqual(p.Keys, want) {
 			t.Errorf("keys = %q, want %q", p.Keys, want)
 		}
 	})
@@ -627,7 +602,7 @@ func testSearch(t *testing.T, s *api) {
 		// "secretariat" starts a word of the name of every secretariat and of its head office, and of the
 		// program's summary ("…the ICLEI East Asia Secretariat…"): 19 results, each secretariat's office first.
 		var want []string
-		for _, k := range secretariatsByName {
+		for _, k := range apitest.SecretariatsByName {
 			want = append(want, "Office:"+k, "Secretariat:"+k)
 		}
 		want = append(want, "Program:"+programKey)
